@@ -29,7 +29,6 @@ S = RequestState
 # Every legal (state, event) pair and the states it may lead to. Anything else is illegal.
 TRANSITIONS: dict[tuple[RequestState, Event], frozenset[RequestState]] = {
     (S.PENDING, Event.DECIDE): frozenset({S.PENDING, S.DECLINED, S.PERMITTED}),
-    (S.PENDING, Event.WITHDRAW): frozenset({S.WITHDRAWN}),
     (S.PENDING, Event.CANCEL): frozenset({S.CANCELLED}),
     (S.PERMITTED, Event.WITHDRAW): frozenset({S.WITHDRAWN}),
     (S.PERMITTED, Event.CANCEL): frozenset({S.CANCELLED}),
@@ -45,7 +44,7 @@ _REFUSAL = {
     S.EXPIRED: "the request or permit has expired",
     S.USED: "the permit was already used for publishing",
     S.PERMITTED: "the permit has already been issued",
-    S.PENDING: "no permit has been issued yet",
+    S.PENDING: "no permit has been issued yet (staff decline a pending request instead)",
 }
 
 
@@ -164,7 +163,9 @@ def decide_by(created_at: datetime, policy: Policy) -> datetime:
 
 
 def withdraw(state: RequestState, involved: Iterable[str], staff: str) -> RequestState:
-    """An involved staff member withdraws permission, before the permit is used for publishing."""
+    """An involved staff member withdraws an issued permit, before it is used for publishing.
+
+    A pending request has no permit to withdraw: the staff member declines it instead."""
     if staff not in set(involved):
         raise NotAllowed("only a member of staff involved in this request can withdraw it")
     check_transition(state, Event.WITHDRAW)

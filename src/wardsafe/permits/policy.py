@@ -55,8 +55,6 @@ class Policy:
         raise NotFound(f"no area {area_id!r} in the policy")
 
 
-
-
 # ---- parsing ------------------------------------------------------------------------------------
 # The YAML is composed into nodes (not loaded into plain dicts) so that every problem can name its line.
 

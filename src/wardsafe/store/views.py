@@ -1,0 +1,193 @@
+"""Inputs the permission service accepts and the read-only views it returns (Pydantic, JSON-ready)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wardsafe.permits.model import (
+    AreaKind,
+    Condition,
+    DecisionKind,
+    Media,
+    Purpose,
+    RequestState,
+    Verdict,
+)
+
+Role = Literal["staff", "manager", "admin"]
+
+
+class View(BaseModel):
+    """Base of the read-only views the service returns (safe to serialise as JSON)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+
+
+class NewRequest(BaseModel):
+    """What a patient (or relative, or staff on the ward tablet for them) asks for."""
+
+    area_id: str
+    media: list[Media] = Field(min_length=1)
+    purpose: Purpose
+    patient_name: str = Field(min_length=1, max_length=80, description="The name staff can call them by")
+    contact: str = Field(min_length=1, max_length=120, description="How to reach them (phone or email)")
+    staff: list[str] = Field(default_factory=list, description="Usernames of the staff involved")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class NewIncident(BaseModel):
+    """An incident of covert or refused-permission recording, as logged by staff."""
+
+    area_id: str
+    kind: Literal["covert_recording", "recording_after_refusal", "recording_beyond_permit", "other"]
+    occurred_at: datetime
+    description: str = Field(default="", max_length=2000)
+
+
+# ---- views --------------------------------------------------------------------------------------
+
+
+class AreaView(View):
+    """An area of the hospital and what its policy says."""
+
+    id: str
+    name: str
+    kind: AreaKind
+    media: dict[Media, Verdict]
+    purposes: dict[Purpose, Verdict]
+    conditions: list[Condition]
+    permit_hours: int
+
+
+class StaffView(View):
+    """A staff account, without its password hash."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    areas: list[str]
+    active: bool
+
+
+class PolicyAnswer(View):
+    """The policy's immediate answer to a request: refused, allowed at once, or needs decisions."""
+
+    verdict: Verdict
+    reasons: list[str]
+    conditions: list[Condition]
+
+
+class DecisionView(View):
+    """One involved staff member's decision (``decision`` is None while still awaited)."""
+
+    staff_username: str
+    staff_name: str
+    decision: DecisionKind | None
+    reason: str | None
+    decided_at: datetime | None
+
+
+class ConditionView(View):
+    """A permit condition with the text shown on the permit card."""
+
+    code: Condition
+    text: str
+
+
+class PermitView(View):
+    """A permit: what may be recorded, where, until when, under which conditions."""
+
+    code: str  # short verification code staff can check
+    request_code: str
+    area_id: str
+    area_name: str
+    media: list[Media]
+    purpose: Purpose
+    state: RequestState  # PERMITTED, USED, WITHDRAWN, CANCELLED or EXPIRED
+    valid_from: datetime
+    valid_until: datetime
+    conditions: list[ConditionView]
+    unidentifiable_staff: list[str]  # display names of staff who must not be identifiable
+    patient_name: str
+    used_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None  # display name
+    withdrawal_reason: str | None = None
+
+
+class RequestView(View):
+    """A recording request as its patient, involved staff and admins see it."""
+
+    code: str  # short human code, e.g. "K7Q-4MP"; not a credential
+    area_id: str
+    area_name: str
+    media: list[Media]
+    purpose: Purpose
+    patient_name: str
+    contact: str
+    note: str | None
+    state: RequestState  # effective state (EXPIRED computed from the clock)
+    created_at: datetime
+    decide_by: datetime  # pending requests expire at this time
+    policy: PolicyAnswer
+    decisions: list[DecisionView]
+    permit: PermitView | None
+
+
+class CreatedRequest(View):
+    """The result of creating a request. ``token`` is the patient's only key to it: show it once, as a link."""
+
+    token: str
+    request: RequestView
+
+
+class IncidentView(View):
+    """A logged incident."""
+
+    id: int
+    area_id: str
+    area_name: str
+    kind: str
+    occurred_at: datetime
+    description: str
+    reported_by: str  # display name
+    created_at: datetime
+
+
+class IncidentCount(View):
+    """Incidents in one area in one month (month in the trust's time zone, ``YYYY-MM``)."""
+
+    area_id: str
+    area_name: str
+    month: str
+    count: int
+
+
+class AuditEntryView(View):
+    """One audit row as stored."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditReport(View):
+    """The result of checking the audit chain. ``first_bad_seq`` names the first row that fails."""
+
+    ok: bool
+    rows: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
