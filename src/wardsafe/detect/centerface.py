@@ -44,16 +44,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fix_graph(model):  # onnx.ModelProto -> onnx.ModelProto (onnx is imported lazily: it is slow to import)
-    """Returns ``model`` with initializers removed from ``graph.input`` and symbolic image dimensions.
+def make_dims_dynamic(model):  # onnx.ModelProto -> onnx.ModelProto (onnx is imported lazily: it is slow)
+    """Makes batch, height and width of the model's input and outputs symbolic (the file fixes 10x3x32x32).
 
     Changes the proto in place and returns it.
     """
-    weights = {init.name for init in model.graph.initializer}
-    kept = [node for node in model.graph.input if node.name not in weights]
-    del model.graph.input[:]
-    model.graph.input.extend(kept)
     for value in list(model.graph.input) + list(model.graph.output):
+        if value.name not in (INPUT_NAME, *OUTPUT_NAMES):
+            continue
         dims = value.type.tensor_type.shape.dim
         # batch and the two spatial dimensions become free; channels stay fixed
         for index in (0, 2, 3):
@@ -61,6 +59,23 @@ def fix_graph(model):  # onnx.ModelProto -> onnx.ModelProto (onnx is imported la
                 dims[index].ClearField("dim_value")
                 dims[index].dim_param = f"{value.name}_d{index}"
     return model
+
+
+def drop_initializer_inputs(model):  # onnx.ModelProto -> onnx.ModelProto
+    """Removes the weights (initializers) from ``graph.input``, so ONNX Runtime may fold and fuse them.
+
+    Changes the proto in place and returns it.
+    """
+    weights = {init.name for init in model.graph.initializer}
+    kept = [node for node in model.graph.input if node.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(kept)
+    return model
+
+
+def fix_graph(model):  # onnx.ModelProto -> onnx.ModelProto
+    """The graph fix: symbolic image dimensions and no initializers among the inputs (in place)."""
+    return drop_initializer_inputs(make_dims_dynamic(model))
 
 
 def load_model_proto(path: Path):

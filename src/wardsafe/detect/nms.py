@@ -6,12 +6,12 @@ import numpy as np
 
 
 def nms(
-    boxes: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3, contain_threshold: float = 1.0
+    boxes: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3, contain_threshold: float | None = None
 ) -> np.ndarray:
     """Indices of the boxes kept by greedy NMS, best score first.
 
     A box is dropped when its IoU with a better kept box reaches ``iou_threshold``, or when that
-    share of the smaller box's area lies inside the better box reaches ``contain_threshold``
+    share of the smaller box's area lies inside the better box reaches ``contain_threshold`` (when given)
     (the second test merges a partial face found at one scale with the whole face found at another).
     ``boxes`` is N x 4 (x0, y0, x1, y1).
     """
@@ -28,6 +28,8 @@ def nms(
         inter_h = np.maximum(0.0, np.minimum(y1[best], y1[rest]) - np.maximum(y0[best], y0[rest]))
         inter = inter_w * inter_h
         iou = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
-        contained = inter / np.maximum(np.minimum(areas[best], areas[rest]), 1e-9)
-        order = rest[(iou < iou_threshold) & (contained < contain_threshold)]
+        survivors = iou < iou_threshold
+        if contain_threshold is not None:
+            survivors &= inter / np.maximum(np.minimum(areas[best], areas[rest]), 1e-9) < contain_threshold
+        order = rest[survivors]
     return np.asarray(keep, dtype=np.intp)
