@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from wardsafe.errors import WardSafeError
+
 GENESIS_HASH = "0" * 64
+
+
+class AuditChainBroken(WardSafeError):
+    """The audit trail was altered: a row was edited, removed or moved (the message names the first)."""
+
+    exit_code = 8
 
 
 def canonical_json(value: Any) -> str:

@@ -8,7 +8,10 @@ import click
 import typer
 
 from wardsafe import __version__
+from wardsafe.cli import audit as _audit
+from wardsafe.cli import policy as _policy
 from wardsafe.cli import redact as _redact
+from wardsafe.cli import staff as _staff
 from wardsafe.errors import WardSafeError
 
 app = typer.Typer(
@@ -33,6 +36,9 @@ def _root(
 
 
 _redact.register(app)
+_policy.register(app)
+_audit.register(app)
+_staff.register(app)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from wardsafe.audit.chain import verify_chain
 from wardsafe.audit.fhir import build_bundle
 from wardsafe.audit.log import append_event, as_record
+from wardsafe.config import Settings, get_settings
 from wardsafe.errors import InputError
 from wardsafe.permits import lifecycle
 from wardsafe.permits.errors import NotAllowed, NotFound
@@ -48,6 +49,7 @@ from wardsafe.store.db import init_db, make_sessionmaker, session_scope
 from wardsafe.store.models import AuditEvent, AuditHead, Incident, Involvement, Permit, RecordingRequest, Staff
 from wardsafe.store.models import StaffArea as StaffAreaRow
 from wardsafe.store.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from wardsafe.store.policy_source import load_policy
 from wardsafe.store.views import (
     AreaView,
     AuditEntryView,
@@ -129,6 +131,15 @@ class PermissionService:
     def open(cls, database_url: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> PermissionService:
         """Migrates the database at ``database_url`` to head and returns a service over it."""
         return cls(init_db(database_url), policy, clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PermissionService:
+        """The service for this process: database from ``WARDSAFE_DATABASE_URL`` (or SQLite under
+        ``WARDSAFE_DATA_DIR``), policy from ``WARDSAFE_POLICY`` (or the default). Migrates to head;
+        PolicyError (a ConfigError) if the policy is invalid, so a server refuses to start."""
+        settings = settings or get_settings()
+        policy = load_policy(settings.policy_file)
+        return cls.open(settings.resolved_database_url, policy)
 
     @property
     def timezone(self) -> str:
