@@ -44,7 +44,9 @@ _staff.register(app)
 def main() -> None:
     """Entry point: runs the CLI, turning a WardSafeError into one line on stderr and its exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(args=_redact.expand_keep(sys.argv[1:]), prog_name="wardsafe", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except WardSafeError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -2,13 +2,187 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from wardsafe.errors import InputError, RedactionError, WardSafeError
+from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from wardsafe.redact.filters import FILTER_KINDS
+from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.pipeline import JobOutcome, JobPaths, run_job
+
+if TYPE_CHECKING:
+    from wardsafe.detect.faces import FaceDetector
+
+_MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+
+
+def expand_keep(args: list[str]) -> list[str]:
+    """Lets ``--keep 3 7`` (and ``--keep 3,7``) mean ``--keep 3 --keep 7``, as the docs promise."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--keep":
+            i += 1
+            values: list[str] = []
+            while i < len(args) and all(part.strip().isdigit() for part in args[i].split(",") if part.strip()) \
+                    and args[i].strip(","):
+                values.extend(p.strip() for p in args[i].split(",") if p.strip())
+                i += 1
+            if not values:
+                out.append("--keep")  # let the parser report the missing value
+            for value in values:
+                out.extend(["--keep", value])
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def collect_inputs(inputs: list[Path]) -> list[Path]:
+    """Files named on the command line, and the photos and videos directly inside named folders."""
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in _MEDIA_SUFFIXES and ".redacted" not in p.suffixes
+                           and not p.name.startswith("."))
+            if not found:
+                raise InputError(f"{path}: folder holds no photos or videos")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def output_paths(files: list[Path], output: Path | None, report: Path | None, many: bool) -> list[JobPaths]:
+    """Where each input's output goes: ``-o FILE``, into ``-o DIR``, or beside the input as ``NAME.redacted.EXT``."""
+    if report is not None and many:
+        raise InputError("--report names one file; with several inputs each report goes beside its output")
+    into_dir = output is not None and (many or output.is_dir() or str(output).endswith(("/", "\\")))
+    if into_dir:
+        assert output is not None
+        output.mkdir(parents=True, exist_ok=True)
+    jobs: list[JobPaths] = []
+    seen: set[Path] = set()
+    for src in files:
+        if into_dir:
+            assert output is not None
+            target = output / src.name
+        elif output is not None:
+            target = output
+        else:
+            target = src.with_name(f"{src.stem}.redacted{src.suffix}")
+        if target.resolve() in seen:
+            raise InputError(f"two inputs would both be written to {target}; rename one of them")
+        seen.add(target.resolve())
+        jobs.append(JobPaths.beside(target, report))
+    return jobs
 
 
 def register(app: typer.Typer) -> None:
     """Adds the redact command to the CLI."""
 
     @app.command()
-    def redact() -> None:
-        """Hide every face that has not consented in photos and videos (work in progress)."""
-        raise typer.Exit(1)
+    def redact(
+        inputs: list[Path] = typer.Argument(..., help="Photos (JPEG, PNG, HEIC), videos (MP4, MOV, M4V) or folders."),
+        output: Path | None = typer.Option(
+            None, "-o", "--output",
+            help="Output file (its extension sets the format), or a folder. Default: NAME.redacted.EXT beside "
+                 "each input.",
+        ),
+        filter_kind: str = typer.Option("blur", "--filter", help="How faces are hidden: blur, pixelate or solid."),
+        report: Path | None = typer.Option(
+            None, "--report", help="Where to write the JSON report (default: NAME.report.json beside the output)."
+        ),
+        plan: bool = typer.Option(
+            False, "--plan",
+            help="Only find and number the faces: write NAME.plan.json and a NAME.plan.png contact sheet, "
+                 "render nothing. Then choose faces to keep with --keep.",
+        ),
+        keep: list[int] = typer.Option(
+            [], "--keep", help="Track ids (from --plan) to leave visible, e.g. --keep 3 7 for your own face."
+        ),
+        threshold: float | None = typer.Option(
+            None, "--threshold", min=0.01, max=0.99,
+            help="Face detection score above which a face is hidden (lower hides more). Default: tuned value.",
+        ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    ) -> None:
+        """Hide every face in photos and videos, except tracks you choose to keep.
+
+        The output keeps the input's size, orientation, frame rate, frame count and sound track, and
+        carries no location, device or time metadata. A JSON report goes beside it. On any failure no
+        output is written and the exit code is non-zero.
+        """
+        if filter_kind not in FILTER_KINDS:
+            raise InputError(f"--filter must be one of {', '.join(FILTER_KINDS)}, not {filter_kind!r}")
+        options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep))  # type: ignore[arg-type]
+        files = collect_inputs(inputs)
+        many = len(files) > 1 or any(p.is_dir() for p in inputs)
+        jobs = output_paths(files, output, report, many)
+        console = Console(stderr=True, quiet=quiet)  # progress bars
+        stdout = Console(quiet=quiet, highlight=False, soft_wrap=True)
+        from wardsafe.detect.faces import load_face_detector  # loading the model is slow: only when needed
+
+        detector = load_face_detector()
+        first_error: WardSafeError | None = None
+        for src, paths in zip(files, jobs, strict=True):
+            try:
+                outcome = _run_one(src, paths, detector, options, plan, console)
+            except WardSafeError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                first_error = first_error or exc
+                continue
+            except Exception as exc:  # a bug, not bad input: still one line, still no output
+                failure = RedactionError(f"{src.name}: redaction failed ({type(exc).__name__}); no output was written")
+                typer.echo(f"error: {failure}", err=True)
+                first_error = first_error or failure
+                continue
+            if not quiet:
+                _print_outcome(stdout, src, outcome, plan)
+        if first_error is not None:
+            raise typer.Exit(first_error.exit_code)
+
+
+def _run_one(
+    src: Path, paths: JobPaths, detector: FaceDetector, options: RedactOptions, plan: bool, console: Console
+) -> JobOutcome:
+    is_video = src.suffix.lower() in VIDEO_SUFFIXES
+    if not is_video or console.quiet:
+        return run_job(src, paths, detector, options, plan=plan)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+        TimeRemainingColumn(), console=console, transient=True,
+    ) as bar:
+        task = bar.add_task(f"{'planning' if plan else 'redacting'} {src.name}", total=None)
+
+        def progress(done: int, expected: int) -> None:
+            if done % 10 == 0 or done == expected:
+                bar.update(task, completed=done, total=expected or None)
+
+        return run_job(src, paths, detector, options, plan=plan, progress=progress)
+
+
+def _print_outcome(console: Console, src: Path, outcome: JobOutcome, plan: bool) -> None:
+    summary = outcome.report["summary"]
+    seconds = outcome.result.timings.get("total_s", 0.0)
+    frames = outcome.result.frames
+    speed = f", {frames / seconds:.1f} frames/s" if outcome.result.kind == "video" and seconds else ""
+    if plan:
+        console.print(f"planned {src.name}: {summary['faces_tracked']} face track(s) in {frames} frame(s){speed}")
+        for track in outcome.report["tracks"]:
+            console.print(f"  track {track['id']:>3}: frames {track['first_frame']}-{track['last_frame']}, "
+                          f"{track['detections']} detection(s)")
+        console.print(f"  plan: {outcome.written[0]}\n  contact sheet: {outcome.written[1]}")
+        console.print("  keep your own face with: --keep ID [ID ...]")
+        return
+    console.print(
+        f"redacted {src.name} -> {outcome.written[0]}: {summary['faces_hidden']} face track(s) hidden, "
+        f"{summary['faces_kept']} kept, in {frames} frame(s){speed}; report: {outcome.written[1]}"
+    )

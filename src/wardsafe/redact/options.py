@@ -1,0 +1,26 @@
+"""What a user can ask of a redaction run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wardsafe.redact.filters import FilterKind
+
+
+@dataclass(frozen=True)
+class RedactOptions:
+    """Options of one redaction run (the CLI and the web fill these in)."""
+
+    filter: FilterKind = "blur"
+    # Detection score above which a face is hidden; None uses the detector's tuned default.
+    threshold: float | None = None
+    # Track ids to leave visible (the patient's own face), from an earlier ``plan`` run.
+    keep: frozenset[int] = field(default_factory=frozenset)
+    # Run face detection on every ``stride``-th frame; tracks fill the frames between.
+    stride: int = 3
+    # Long side, in pixels, of the frame copy that video face detection runs on.
+    detect_long_side: int = 960
+    # Frames a track is carried before its first and after its last detection.
+    pad_frames: int = 6
+    # A face missed by detection for up to this long is still the same track (and stays hidden).
+    max_gap_s: float = 1.0

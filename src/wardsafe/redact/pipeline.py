@@ -1,0 +1,139 @@
+"""One redaction job, from input file to output, report and (for a plan) contact sheet.
+
+Everything a job writes goes through :func:`atomic_output`, and the output is checked before it
+is published (frame count, no identifying metadata), so a file that exists is a finished,
+fully redacted file; on any failure nothing is left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wardsafe.detect.faces import FaceDetector
+from wardsafe.errors import InputError, RedactionError
+from wardsafe.media.atomic import atomic_output
+from wardsafe.media.image import image_metadata
+from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from wardsafe.media.metadata import identifying_tags, video_metadata
+from wardsafe.media.probe import MediaInfo, probe
+from wardsafe.redact.contact_sheet import write_contact_sheet
+from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.photo import redact_photo
+from wardsafe.redact.report import build_report, write_report
+from wardsafe.redact.result import RedactionResult
+from wardsafe.redact.video import Progress, redact_video
+
+
+@dataclass(frozen=True)
+class JobPaths:
+    """Where one job writes: the redacted file, its report, and for a plan the plan files."""
+
+    output: Path
+    report: Path
+    plan_json: Path
+    plan_sheet: Path
+
+    @staticmethod
+    def beside(output: Path, report: Path | None = None) -> JobPaths:
+        """Report and plan files named after the output (``clip.report.json``, ``clip.plan.png``)."""
+        stem = output.with_suffix("")
+        return JobPaths(
+            output=output,
+            report=report or stem.with_name(stem.name + ".report.json"),
+            plan_json=stem.with_name(stem.name + ".plan.json"),
+            plan_sheet=stem.with_name(stem.name + ".plan.png"),
+        )
+
+
+@dataclass
+class JobOutcome:
+    """What a finished job produced."""
+
+    info: MediaInfo
+    result: RedactionResult
+    report: dict[str, Any]
+    written: list[Path]
+
+
+def check_output_suffix(kind: str, output: Path) -> None:
+    """The output format follows the output's suffix, which must suit the input's kind."""
+    allowed = IMAGE_SUFFIXES if kind == "image" else VIDEO_SUFFIXES
+    if output.suffix.lower() not in allowed:
+        what = "a photo" if kind == "image" else "a video"
+        raise InputError(f"{output.name}: cannot write {what} as '{output.suffix or 'no extension'}'; "
+                         f"use one of {', '.join(sorted(allowed))}")
+
+
+def identifying_metadata(path: Path, kind: str) -> list[str]:
+    """Names (never values) of the identifying metadata a file carries."""
+    if kind == "image":
+        found = image_metadata(path)
+        names = []
+        for key, value in sorted(found.items()):
+            if isinstance(value, dict):
+                names.extend(f"{key}:{name}" for name in sorted(value))
+            else:
+                names.append(key)
+        return names
+    return sorted(identifying_tags(video_metadata(path)))
+
+
+def run_job(
+    source: Path,
+    paths: JobPaths,
+    detector: FaceDetector,
+    options: RedactOptions,
+    plan: bool = False,
+    progress: Progress | None = None,
+) -> JobOutcome:
+    """Redacts (or, with ``plan``, only plans) one file. Raises a WardSafeError on any failure."""
+    info = probe(source)
+    if info.kind == "audio":
+        raise InputError(f"{source.name}: is an audio file; this version redacts photos and videos only")
+    if info.kind == "video" and info.video_codec is None:
+        raise InputError(f"{source.name}: has no video track")
+    if plan:
+        return _plan(source, info, paths, detector, options, progress)
+    check_output_suffix(info.kind, paths.output)
+    if paths.output.resolve() == source.resolve():
+        raise InputError(f"{source.name}: output would overwrite the input; choose another name or folder")
+    removed = identifying_metadata(source, info.kind)
+    with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
+        if info.kind == "image":
+            result = redact_photo(source, out_tmp, detector, options)
+        else:
+            result = redact_video(source, out_tmp, detector, options, progress)
+        _verify_output(out_tmp, info.kind, result)
+        report = build_report(info, result, options, detector, paths.output, removed)
+        write_report(report, report_tmp)
+    return JobOutcome(info, result, report, [paths.output, paths.report])
+
+
+def _plan(
+    source: Path, info: MediaInfo, paths: JobPaths, detector: FaceDetector, options: RedactOptions,
+    progress: Progress | None,
+) -> JobOutcome:
+    if info.kind == "image":
+        result = redact_photo(source, None, detector, options, want_thumbnails=True)
+    else:
+        result = redact_video(source, None, detector, options, progress, want_thumbnails=True)
+    report = build_report(info, result, options, detector, None, [])
+    with atomic_output(paths.plan_json) as json_tmp, atomic_output(paths.plan_sheet) as sheet_tmp:
+        write_report(report, json_tmp)
+        write_contact_sheet(result, sheet_tmp)
+    return JobOutcome(info, result, report, [paths.plan_json, paths.plan_sheet])
+
+
+def _verify_output(path: Path, kind: str, result: RedactionResult) -> None:
+    """Refuses to publish an output that lost frames or still carries identifying metadata."""
+    leftover = identifying_metadata(path, kind)
+    if leftover:
+        raise RedactionError(f"output still carries metadata ({', '.join(leftover)}); nothing was written")
+    if kind == "video":
+        written = probe(path)
+        if written.frames is not None and written.frames != result.frames:
+            raise RedactionError(
+                f"output has {written.frames} frames but {result.frames} were redacted; nothing was written"
+            )

@@ -1,0 +1,177 @@
+"""Links face detections on key frames into tracks, and says where each face is on every frame.
+
+Detection runs on every ``stride``-th frame. A track's box on the frames between two of its
+detections is interpolated; before its first and after its last detection the box is carried on
+(along the track's motion) for ``pad`` frames, so a face is hidden from just before it is first
+found until just after it was last seen, and a missed detection in the middle leaves no gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A face detected on a key frame."""
+
+    frame: int
+    box: Box
+    score: float
+
+
+@dataclass
+class Track:
+    """One face followed over time."""
+
+    id: int
+    observations: list[Observation] = field(default_factory=list)
+    # Last frame the face is carried to after its last detection; grows while the video ends
+    # with the track still open (uncertain means hide).
+    carried_until: int | None = None
+
+    @property
+    def first_frame(self) -> int:
+        """Frame of the first detection."""
+        return self.observations[0].frame
+
+    @property
+    def last_frame(self) -> int:
+        """Frame of the last detection."""
+        return self.observations[-1].frame
+
+    @property
+    def best(self) -> Observation:
+        """The most confident detection (used for thumbnails)."""
+        return max(self.observations, key=lambda o: (o.score, _area(o.box)))
+
+    def velocity(self, at_end: bool) -> np.ndarray:
+        """Per-frame motion of the box corners at the start or end of the track (zeros if unknown)."""
+        if len(self.observations) < 2:
+            return np.zeros(4)
+        a, b = (self.observations[-2], self.observations[-1]) if at_end else self.observations[:2]
+        return (np.asarray(b.box) - np.asarray(a.box)) / max(1, b.frame - a.frame)
+
+    def box_at(self, frame: int, pad: int) -> Box | None:
+        """Where the face is on ``frame``: interpolated inside the track, carried ``pad`` frames beyond it."""
+        obs = self.observations
+        end = max(obs[-1].frame + pad, self.carried_until or 0)
+        if frame < obs[0].frame - pad or frame > end:
+            return None
+        # Motion is extrapolated at most `pad` frames; beyond that the box stays where it got to.
+        if frame <= obs[0].frame:
+            return _moved(obs[0].box, self.velocity(at_end=False), max(frame - obs[0].frame, -pad))
+        if frame >= obs[-1].frame:
+            return _moved(obs[-1].box, self.velocity(at_end=True), min(frame - obs[-1].frame, pad))
+        lo, hi = 0, len(obs) - 1
+        while hi - lo > 1:  # binary search for the two detections around `frame`
+            mid = (lo + hi) // 2
+            if obs[mid].frame <= frame:
+                lo = mid
+            else:
+                hi = mid
+        a, b = obs[lo], obs[hi]
+        t = (frame - a.frame) / (b.frame - a.frame)
+        return tuple(float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))  # type: ignore[return-value]
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _moved(box: Box, velocity: np.ndarray, frames: int) -> Box:
+    """``box`` carried ``frames`` frames along ``velocity``; it never shrinks (uncertainty grows)."""
+    moved = np.asarray(box) + velocity * frames
+    x0, y0, x1, y1 = (float(v) for v in moved)
+    # Keep at least the original size, centred on the moved centre, so a carried box never shrinks.
+    w = max(x1 - x0, box[2] - box[0])
+    h = max(y1 - y0, box[3] - box[1])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _match_cost(predicted: Box, detected: Box) -> float:
+    """0 for a perfect match, >= 1 for no match: 1 - IoU, or centre distance relative to size."""
+    ix = max(0.0, min(predicted[2], detected[2]) - max(predicted[0], detected[0]))
+    iy = max(0.0, min(predicted[3], detected[3]) - max(predicted[1], detected[1]))
+    inter = ix * iy
+    union = _area(predicted) + _area(detected) - inter
+    iou = inter / union if union > 0 else 0.0
+    # Small fast faces may not overlap between key frames: accept a near centre too.
+    pw, ph = predicted[2] - predicted[0], predicted[3] - predicted[1]
+    dx = ((predicted[0] + predicted[2]) - (detected[0] + detected[2])) / 2
+    dy = ((predicted[1] + predicted[3]) - (detected[1] + detected[3])) / 2
+    dist = float(np.hypot(dx, dy)) / max(1.0, float(np.hypot(pw, ph)))
+    dw = detected[2] - detected[0]
+    scale = max(pw, dw) / max(1.0, min(pw, dw)) if min(pw, dw) > 0 else 9.0
+    if scale > 2.0:  # a face does not double in size between key frames
+        return 9.0
+    return min(1.0 - iou, dist * 2.0)
+
+
+class Tracker:
+    """Greedy IoU/centre-distance tracker over key-frame detections, in frame order.
+
+    A track missed by detection stays open for ``max_gap`` frames; if the face is found again it
+    continues the same track and the frames in between are interpolated.
+    """
+
+    def __init__(self, pad: int, max_gap: int) -> None:
+        self.pad = pad
+        self.max_gap = max_gap
+        self.tracks: list[Track] = []
+        self._active: list[Track] = []
+        self.last_frame = -1
+
+    def update(self, frame: int, detections: list[tuple[Box, float]]) -> None:
+        """Adds the detections of key frame ``frame`` (frames must come in increasing order)."""
+        self.last_frame = frame
+        pairs = []
+        for ti, track in enumerate(self._active):
+            predicted = _moved(track.observations[-1].box, track.velocity(at_end=True), frame - track.last_frame)
+            for di, (box, _score) in enumerate(detections):
+                cost = _match_cost(predicted, box)
+                if cost < 1.0:
+                    pairs.append((cost, ti, di))
+        pairs.sort()
+        used_tracks: set[int] = set()
+        used_dets: set[int] = set()
+        for _cost, ti, di in pairs:
+            if ti in used_tracks or di in used_dets:
+                continue
+            used_tracks.add(ti)
+            used_dets.add(di)
+            box, score = detections[di]
+            self._active[ti].observations.append(Observation(frame, box, score))
+        self._active = [t for t in self._active if frame - t.last_frame <= self.max_gap]
+        for di, (box, score) in enumerate(detections):
+            if di not in used_dets:
+                track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score)])
+                self.tracks.append(track)
+                self._active.append(track)
+
+    def finish(self, last_frame: int) -> None:
+        """Ends the video at ``last_frame``: tracks still open are carried on, up to ``max_gap`` frames."""
+        for track in self._active:
+            track.carried_until = min(last_frame, track.last_frame + self.max_gap)
+        self._active = []
+
+    def boxes_at(self, frame: int) -> list[tuple[int, Box]]:
+        """(track id, box) of every face on ``frame``.
+
+        Final once key frames up to ``frame + pad + max_gap`` have been added: by then every open
+        track has either been seen after ``frame`` (so ``frame`` is interpolated) or closed, and a
+        later detection can only start a new track, whose lead-in reaches back ``pad`` frames.
+        """
+        out = []
+        for track in self.tracks:
+            if track.first_frame - self.pad > frame:
+                continue
+            box = track.box_at(frame, self.pad)
+            if box is not None:
+                out.append((track.id, box))
+        return out
