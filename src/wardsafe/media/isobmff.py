@@ -69,7 +69,10 @@ def top_level_boxes(path: Path) -> list[Box]:
 
 
 def missing_bytes(path: Path) -> int:
-    """How many bytes the file's top-level boxes declare beyond its end (0 for a complete file)."""
+    """How many bytes the file's top-level boxes declare beyond its end (0 for a complete file).
+
+    A lower bound: boxes that were cut off entirely (often the index, written last) are not counted.
+    """
     file_size = Path(path).stat().st_size
     boxes = top_level_boxes(path)
     return max((box.end - file_size for box in boxes), default=0) if boxes else 0
@@ -84,3 +87,25 @@ def find_boxes(handle: BinaryIO, path: tuple[str, ...], start: int, end: int) ->
             yield box
         elif box.type in CONTAINER_BOXES:
             yield from find_boxes(handle, path[1:], box.payload_offset, min(box.end, end))
+
+
+def track_codecs(path: Path) -> list[tuple[str, str]]:
+    """(handler, sample entry four-cc) per track, e.g. ``[("vide", "avc1"), ("soun", "mp4a")]``.
+
+    Names the codec of a track even when FFmpeg does not know it, for a clear error message.
+    """
+    found = []
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        end = handle.tell()
+        for trak in find_boxes(handle, ("moov", "trak"), 0, end):
+            handler = codec = "?"
+            for hdlr in find_boxes(handle, ("mdia", "hdlr"), trak.payload_offset, trak.end):
+                handle.seek(hdlr.payload_offset + 8)
+                handler = handle.read(4).decode("latin-1")
+            for stsd in find_boxes(handle, ("mdia", "minf", "stbl", "stsd"), trak.payload_offset, trak.end):
+                entries = list(iter_boxes(handle, stsd.payload_offset + 8, stsd.end))
+                if entries:
+                    codec = entries[0].type
+            found.append((handler, codec))
+    return found

@@ -7,6 +7,7 @@ finish: a missing, empty, truncated or mislabelled file, an undecodable codec, a
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import av
 
 from wardsafe.errors import InputError
 from wardsafe.media.image import display_size, exif_rotation, open_image_header
-from wardsafe.media.isobmff import missing_bytes
+from wardsafe.media.isobmff import missing_bytes, track_codecs
 from wardsafe.media.kinds import check_readable_file, kind_of_sniffed, media_kind, sniff_file
 
 _ISO_CONTENT = ("MP4/MOV video", "M4A audio")
@@ -58,7 +59,7 @@ def probe(path: Path) -> MediaInfo:
     if content in _ISO_CONTENT:
         missing = missing_bytes(path)
         if missing > 0:
-            raise InputError(f"{path.name}: file is truncated ({missing:,} bytes missing); "
+            raise InputError(f"{path.name}: file is truncated (at least {missing:,} bytes missing); "
                              "was the copy or download interrupted?")
     try:
         container = av.open(str(path))
@@ -126,15 +127,24 @@ def _first_frame(
     path: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream, codec: str | None
 ) -> av.VideoFrame:
     """Decode the first frame, proving the codec is supported and the data is not garbage."""
-    tag = stream.codec_context.codec_tag if stream.codec_context is not None else "?"
     if not codec or codec == "none":
-        raise InputError(f"{path.name}: video codec '{tag}' cannot be decoded by this tool")
+        fourccs = [fourcc for handler, fourcc in _track_codecs(path) if handler == "vide"]
+        tag = fourccs[0] if fourccs else "unknown"
+        raise InputError(f"{path.name}: video codec '{tag}' cannot be decoded by this tool "
+                         "(phone videos use H.264 or HEVC)")
     try:
         for frame in container.decode(stream):
             return frame
     except av.FFmpegError as exc:
         raise InputError(f"{path.name}: video track ({codec}) cannot be decoded ({_reason(exc)})") from None
     raise InputError(f"{path.name}: video track ({codec}) has no decodable frames")
+
+
+def _track_codecs(path: Path) -> list[tuple[str, str]]:
+    try:
+        return track_codecs(path)
+    except (OSError, struct.error, UnicodeDecodeError):
+        return []
 
 
 def _codec_name(stream: av.stream.Stream | None) -> str | None:
