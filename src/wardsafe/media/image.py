@@ -85,7 +85,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def exif_rotation(image: Image.Image) -> int:
-    """Degrees clockwise (0/90/180/270) that the image's EXIF orientation turns it to display upright."""
+    """Degrees clockwise (0/90/180/270) that the image's orientation turns it to display upright.
+
+    For HEIC the decoder has already applied the turn (and reset EXIF to 1); the original value
+    is reported, so the number means the same for every format.
+    """
+    if image.format == "HEIF":
+        return _ORIENTATION_ROTATION.get(image.info.get("original_orientation") or 1, 0)
     try:
         orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
     except Exception:  # a damaged EXIF block must not stop us reading the pixels
@@ -94,8 +100,10 @@ def exif_rotation(image: Image.Image) -> int:
 
 
 def display_size(image: Image.Image) -> tuple[int, int]:
-    """(width, height) of the image as displayed, i.e. after its EXIF orientation is applied."""
+    """(width, height) of the image as displayed, i.e. after its orientation is applied."""
     width, height = image.size
+    if image.format == "HEIF":
+        return width, height  # pillow-heif reports the size after its transforms
     return (height, width) if exif_rotation(image) in (90, 270) else (width, height)
 
 
@@ -168,8 +176,9 @@ def image_metadata(path: Path) -> dict:
 
     Keys present only when the file carries them: ``exif`` (tag name -> value, including the
     Exif sub-IFD), ``gps``, ``xmp``, ``iptc``, ``icc_profile`` (its byte size), ``comment``,
-    ``text`` (PNG text chunks), ``app_segments`` (JPEG APPn segments beyond the JFIF/Adobe
-    headers, such as MPF secondary images). Values are strings or numbers, ready for JSON.
+    ``text`` (PNG text chunks), ``heif_metadata`` (other HEIF blocks), ``app_segments`` (JPEG APPn
+    segments beyond the JFIF/Adobe headers, such as MPF secondary images). Values are strings or
+    numbers, ready for JSON.
     """
     path = Path(path)
     image = open_image_header(path)
@@ -198,6 +207,8 @@ def image_metadata(path: Path) -> dict:
             extra = [name for name in segments if name not in ("APP0:JFIF", "APP14:Adobe")]
             if extra:
                 found["app_segments"] = extra
+        if info.get("metadata"):  # other HEIF metadata blocks (IPTC, vendor data...)
+            found["heif_metadata"] = [str(block.get("type", "?")) for block in info["metadata"]]
         if info.get("icc_profile"):
             found["icc_profile"] = len(info["icc_profile"])
         if info.get("comment"):

@@ -16,7 +16,7 @@ _DEMUXER_OPTIONS = {"export_all": "1", "export_xmp": "1"}
 # Tags every MP4 writer adds that say nothing about the recording, where or by whom it was made.
 _NEUTRAL_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "handler_name", "language"}
 # A vendor id names the maker of the encoder ("appl" on iPhones); only the empty one says nothing.
-_NEUTRAL_VALUES = {"vendor_id": {"[0][0][0][0]", ""}}
+_NEUTRAL_VALUES = {"vendor_id": {"[0][0][0][0]", "", "FFMP"}}  # FFMP: FFmpeg's own mov muxer
 
 
 def video_metadata(path: Path) -> dict:
