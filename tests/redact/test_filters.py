@@ -85,11 +85,20 @@ def test_head_region_covers_the_face_and_stays_in_the_frame():
     face = FaceBox(100, 100, 140, 150, 0.9)
     x0, y0, x1, y1 = head_region(face, 640, 480)
     assert x0 < 100 and y0 < 100 and x1 > 140 and y1 > 150
-    assert y0 < 100 - 0.4 * 50  # more room above (hair) than below
     assert head_region(FaceBox(-20, -20, 30, 30, 0.9), 640, 480)[:2] == (0, 0)
     assert head_region(FaceBox(620, 460, 700, 520, 0.9), 640, 480)[2:] == (640, 480)
     off = head_region(FaceBox(700, 500, 720, 520, 0.9), 640, 480)
     assert off[0] == off[2] or off[1] == off[3]
+
+
+@pytest.mark.parametrize("box", [(100, 100, 140, 150), (300, 50, 312, 64), (0, 0, 60, 80), (590, 400, 640, 480)])
+def test_the_whole_face_box_lies_in_the_fully_hidden_core(box):
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    hide_regions(frame, [head_region(FaceBox(*box, 0.9), 640, 480)], "solid")
+    x0, y0, x1, y1 = box
+    face = frame[y0:y1, x0:x1].reshape(-1, 3)
+    assert (face == face[0]).all()  # one flat colour: nothing of the face blends through
 
 
 def test_empty_and_off_frame_regions_are_skipped_and_bad_kinds_refused():

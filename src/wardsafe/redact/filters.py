@@ -20,8 +20,8 @@ FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
 
 # Strength is relative to the region, not absolute pixels, so that a 20 px and a 400 px face are
 # destroyed alike: the region is reduced to about this many cells across its longer side.
-BLUR_CELLS = 5
-PIXELATE_CELLS = 6
+BLUR_CELLS = 4
+PIXELATE_CELLS = 5
 # Normalised ellipse radius where the soft rim starts; inside it the filter replaces pixels fully.
 SOFT_RIM_START = 0.88
 
@@ -55,17 +55,18 @@ _FILTERS = {"blur": _blurred, "pixelate": _pixelated, "solid": _solid}
 def _axis_profile(start: int, stop: int, limit: int) -> np.ndarray:
     """Normalised squared distance from the ellipse centre along one axis, for pixels start..stop-1.
 
-    A region cut by the frame edge (start == 0 or stop == limit) is treated as running on past the
-    edge: its ellipse is centred on that edge, so the part of the head inside the frame stays covered.
+    A region cut by the frame edge (start == 0 or stop == limit) lost part of its ellipse; its true
+    extent is unknown, so the half towards the edge counts as centre (distance 0). That shape always
+    covers at least what the uncut ellipse would have covered inside the frame.
     """
     centres = np.arange(start, stop, dtype=np.float32) + 0.5
-    if start == 0 and stop < limit:
-        centre, radius = 0.0, float(stop)
-    elif stop == limit and start > 0:
-        centre, radius = float(limit), float(limit - start)
-    else:
-        centre, radius = (start + stop) / 2, (stop - start) / 2
-    return ((centres - centre) / max(radius, 0.5)) ** 2
+    middle, radius = (start + stop) / 2, max((stop - start) / 2, 0.5)
+    offset = centres - middle
+    if start == 0:
+        offset = np.maximum(offset, 0)
+    if stop == limit:
+        offset = np.minimum(offset, 0)
+    return (offset / radius) ** 2
 
 
 def _ellipse_alpha(x0: int, y0: int, x1: int, y1: int, width: int, height: int) -> np.ndarray:
