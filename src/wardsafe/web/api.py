@@ -1,0 +1,170 @@
+"""The JSON API (``/api/``), documented at ``/openapi.json``.
+
+Patients reach their request with its token; staff sign in with ``POST /api/session``, which sets the
+same session cookie as the pages and returns a CSRF token to send as ``X-CSRF-Token`` on every write.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from wardsafe.permits.model import DecisionKind, Media, Purpose, RequestState
+from wardsafe.store.service import (
+    AreaView,
+    NewRequest,
+    PermitView,
+    PolicyAnswer,
+    RequestView,
+    StaffView,
+)
+from wardsafe.web.context import STAFF_KEY, check_csrf, check_rate, require_staff, service
+from wardsafe.web.security import CSRF_HEADER, csrf_token
+
+router = APIRouter(prefix="/api")
+
+
+class CheckBody(BaseModel):
+    """A request to test against an area's policy (nothing is stored)."""
+
+    media: list[Media] = Field(min_length=1)
+    purpose: Purpose
+
+
+class CreatedBody(BaseModel):
+    """A stored request: ``status_url`` (holding the token) is the patient's only way back to it."""
+
+    token: str
+    status_url: str
+    request: RequestView
+
+
+class LoginBody(BaseModel):
+    """Staff credentials."""
+
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
+
+
+class SessionBody(BaseModel):
+    """A signed-in staff member and the CSRF token to send as ``X-CSRF-Token`` on writes."""
+
+    staff: StaffView
+    csrf_token: str
+
+
+class DecisionBody(BaseModel):
+    """A staff member's own decision."""
+
+    decision: DecisionKind
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class WithdrawBody(BaseModel):
+    """Why a permit is withdrawn (shown to the patient)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+CsrfHeader = Annotated[str | None, Header(alias=CSRF_HEADER, description="The token from POST /api/session")]
+
+
+@router.get("/areas", tags=["patients"])
+def list_areas(request: Request) -> list[AreaView]:
+    """Every area and what its policy allows."""
+    return service(request).list_areas()
+
+
+@router.get("/areas/{area_id}", tags=["patients"])
+def get_area(request: Request, area_id: str) -> AreaView:
+    """One area and what its policy allows."""
+    return service(request).get_area(area_id)
+
+
+@router.post("/areas/{area_id}/check", tags=["patients"])
+def check_request(request: Request, area_id: str, body: CheckBody) -> PolicyAnswer:
+    """What the policy answers to a request here, before anything is stored."""
+    return service(request).check_request(area_id, body.media, body.purpose)
+
+
+@router.post("/requests", status_code=201, tags=["patients"])
+def create_request(request: Request, body: NewRequest) -> CreatedBody:
+    """Stores a request (rate-limited per IP). Keep ``status_url``: the token in it is not shown again."""
+    check_rate(request, "patient")
+    created = service(request).create_request(body)
+    url = str(request.url_for("request_status", token=created.token))
+    return CreatedBody(token=created.token, status_url=url, request=created.request)
+
+
+@router.get("/requests/{token}", tags=["patients"])
+def get_request(request: Request, token: str) -> RequestView:
+    """The patient's own request, by its token."""
+    return service(request).get_request_by_token(token)
+
+
+@router.post("/requests/{token}/cancel", tags=["patients"])
+def cancel_request(request: Request, token: str) -> RequestView:
+    """The patient cancels a pending request or an unused permit."""
+    return service(request).cancel_request(token)
+
+
+@router.post("/session", tags=["staff"])
+def sign_in(request: Request, body: LoginBody) -> SessionBody:
+    """Signs a staff member in (rate-limited per IP); 401 on wrong credentials."""
+    check_rate(request, "login")
+    staff = service(request).authenticate(body.username, body.password)
+    if staff is None:
+        raise HTTPException(401, "the username or password is not right")
+    request.session.clear()
+    request.session[STAFF_KEY] = staff.id
+    return SessionBody(staff=staff, csrf_token=csrf_token(request.session))
+
+
+@router.delete("/session", status_code=204, tags=["staff"])
+def sign_out(request: Request, x_csrf_token: CsrfHeader = None) -> None:
+    """Signs out."""
+    check_csrf(request, x_csrf_token)
+    request.session.clear()
+
+
+@router.get("/staff/inbox", tags=["staff"])
+def inbox(request: Request) -> list[RequestView]:
+    """Pending requests awaiting the signed-in staff member's own decision."""
+    return service(request).staff_inbox(require_staff(request).id)
+
+
+@router.get("/staff/requests/{code}", tags=["staff"])
+def staff_request(request: Request, code: str) -> RequestView:
+    """A request the signed-in staff member is involved in (any, for governance staff)."""
+    return service(request).get_request_for_staff(require_staff(request).id, code)
+
+
+@router.post("/staff/requests/{code}/decision", tags=["staff"])
+def decide(request: Request, code: str, body: DecisionBody, x_csrf_token: CsrfHeader = None) -> RequestView:
+    """Records the signed-in staff member's own decision."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    return service(request).decide(staff.id, code, body.decision, body.reason)
+
+
+@router.post("/staff/requests/{code}/withdraw", tags=["staff"])
+def withdraw(request: Request, code: str, body: WithdrawBody, x_csrf_token: CsrfHeader = None) -> RequestView:
+    """Withdraws an issued permit before it is used for publishing."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    return service(request).withdraw(staff.id, code, body.reason)
+
+
+@router.get("/permits/{code}", tags=["staff"])
+def verify_permit(request: Request, code: str) -> PermitView:
+    """Looks a permit up by its verification code (signed-in staff only)."""
+    require_staff(request)
+    return service(request).verify_permit(code)
+
+
+@router.get("/admin/requests", tags=["governance"])
+def admin_requests(request: Request, state: RequestState | None = None) -> list[RequestView]:
+    """Every request with its decisions, newest first (governance staff only)."""
+    return service(request).admin_requests(require_staff(request).id, state)

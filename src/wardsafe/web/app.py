@@ -1,0 +1,167 @@
+"""The FastAPI app: server-rendered pages for patients, staff and governance, and a JSON API under /api/."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from wardsafe.config import Settings
+from wardsafe.errors import InputError, WardSafeError
+from wardsafe.permits.errors import InvalidTransition, NotAllowed, NotFound
+from wardsafe.store.service import PermissionService
+from wardsafe.web import api, pages_admin, pages_patient, pages_staff
+from wardsafe.web.context import (
+    STATIC,
+    CsrfFailed,
+    LoginRequired,
+    RateLimited,
+    WebLimits,
+    WebState,
+    make_templates,
+    render,
+    signed_in_staff,
+)
+from wardsafe.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, SlidingWindowLimiter, load_secret
+
+log = logging.getLogger("wardsafe.web")
+
+SESSION_COOKIE = "wardsafe_session"
+SESSION_MAX_AGE_S = 12 * 60 * 60  # one long shift; staff sign in again after it
+
+# Which HTTP status each domain error becomes.
+STATUS_OF: list[tuple[type[WardSafeError], int]] = [
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (InvalidTransition, 409),
+    (InputError, 422),
+]
+
+
+def create_app(
+    settings: Settings,
+    service: PermissionService | None = None,
+    limits: WebLimits | None = None,
+) -> FastAPI:
+    """The WardSafe web app over ``service`` (by default the one ``settings`` describe: its database,
+    migrated to head, and its policy). Raises PolicyError (a ConfigError) on an invalid policy."""
+    service = service or PermissionService.from_settings(settings)
+    limits = limits or WebLimits()
+    app = FastAPI(
+        title="WardSafe",
+        summary="Permission to record care in hospital: requests, staff decisions, permits and audit.",
+        version="1",
+        docs_url=None,  # the interactive docs load scripts from a CDN; /openapi.json is the contract
+        redoc_url=None,
+    )
+    app.state.web = WebState(
+        service=service,
+        templates=make_templates(service.timezone),
+        limits=limits,
+        limiters={
+            "patient": SlidingWindowLimiter(limits.patient_requests, limits.patient_window_s),
+            "login": SlidingWindowLimiter(limits.logins, limits.login_window_s),
+        },
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(pages_patient.router)
+    app.include_router(pages_staff.router)
+    app.include_router(pages_admin.router)
+    app.include_router(api.router)
+    _add_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    # Added last so it runs first: the body limit applies before anything reads the body.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=load_secret(settings.data_dir),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",  # strict would sign staff out when they follow a link from elsewhere
+        https_only=True,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The same error as JSON for the API or as a page for people."""
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    heading = HTTPStatus(status).phrase if status != 429 else "Too many attempts"
+    retry_after = headers.get("Retry-After") if headers else None
+    staff = None
+    if status != 429 and "session" in request.scope:
+        staff = signed_in_staff(request)
+    response = render(
+        request,
+        "error.html",
+        {"heading": heading, "message": message, "retry_after": retry_after},
+        status_code=status,
+        staff=staff,
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WardSafeError)
+    async def domain_error(request: Request, exc: WardSafeError) -> Response:
+        status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
+        return _error(request, status, str(exc))
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        message = "Too many attempts from your network in a short time."
+        return _error(request, 429, message, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        message = "This form has expired or did not come from this site. Go back, reload the page and try again."
+        return _error(request, 403, message)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        return RedirectResponse(request.app.url_path_for("login_form") + f"?next={request.url.path}", 303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is no page at this address."
+        return _error(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        return _error(request, 422, "Some of what was sent could not be read. Go back and check the form.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Logged by type only: messages from deep down can carry what a patient typed.
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.scope.get("route_name", ""))
+        return _error(request, 500, "Something went wrong on our side. Nothing was changed; please try again.")
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:
+    """Validation errors without the submitted values (which may be personal details)."""
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]

@@ -1,0 +1,106 @@
+"""Governance pages: every request and decision, the audit trail and its export, incidents, the
+dashboard chart and printable area signs. The service enforces who may see what; these pages add
+a 403 page before asking it, so the navigation and the answer agree."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from wardsafe.permits.errors import NotAllowed
+from wardsafe.permits.model import RequestState
+from wardsafe.store.service import StaffView
+from wardsafe.web.chart import Count, bar_chart_svg
+from wardsafe.web.context import render, require_staff, service
+from wardsafe.web.qr import qr_svg
+
+router = APIRouter(include_in_schema=False)
+
+
+def _governor(request: Request) -> StaffView:
+    staff = require_staff(request)
+    if staff.role not in service(request).policy.governance_roles:
+        raise NotAllowed("Only information-governance staff can see this page.")
+    return staff
+
+
+def _manager(request: Request) -> StaffView:
+    staff = require_staff(request)
+    if staff.role not in service(request).policy.dashboard_roles:
+        raise NotAllowed("Only managers can see this page.")
+    return staff
+
+
+@router.get("/admin/requests", response_class=HTMLResponse, name="admin_requests")
+def admin_requests(request: Request, state: str | None = None) -> HTMLResponse:
+    """Every request with each decision, newest first; optionally only those in one state."""
+    staff = _governor(request)
+    chosen = RequestState(state) if state in {s.value for s in RequestState} else None
+    views = service(request).admin_requests(staff.id, chosen)
+    context = {"requests": views, "states": list(RequestState), "chosen": chosen}
+    return render(request, "admin_requests.html", context, staff=staff)
+
+
+@router.get("/admin/audit", response_class=HTMLResponse, name="admin_audit")
+def admin_audit(request: Request) -> HTMLResponse:
+    """The audit chain's check and its newest rows."""
+    staff = _governor(request)
+    permissions = service(request)
+    entries = permissions.audit_entries(staff.id, limit=100)
+    report = permissions.audit_verify()
+    return render(request, "admin_audit.html", {"entries": entries, "report": report}, staff=staff)
+
+
+@router.get("/admin/export.fhir.json", name="admin_export")
+def admin_export(request: Request) -> Response:
+    """Downloads every permit (Consent) and audit row (AuditEvent) as a FHIR R4 Bundle."""
+    staff = _governor(request)
+    bundle = service(request).export_fhir(staff.id)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return Response(
+        json.dumps(bundle, indent=1, default=str),
+        media_type="application/fhir+json",
+        headers={
+            "Content-Disposition": f'attachment; filename="wardsafe-{stamp}.fhir.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/admin/incidents", response_class=HTMLResponse, name="admin_incidents")
+def admin_incidents(request: Request) -> HTMLResponse:
+    """Logged incidents, newest first."""
+    staff = _manager(request)
+    incidents = service(request).list_incidents(staff.id)
+    return render(request, "admin_incidents.html", {"incidents": incidents}, staff=staff)
+
+
+@router.get("/admin/dashboard", response_class=HTMLResponse, name="admin_dashboard")
+def admin_dashboard(request: Request) -> HTMLResponse:
+    """Incidents counted by area and month (in the trust's time zone), as a chart and a table."""
+    staff = _manager(request)
+    counts = service(request).incident_counts(staff.id)
+    chart = bar_chart_svg(
+        [Count(area=c.area_name, month=c.month, count=c.count) for c in counts], "Incidents by area and month"
+    )
+    return render(request, "admin_dashboard.html", {"counts": counts, "chart": chart}, staff=staff)
+
+
+@router.get("/admin/signs", response_class=HTMLResponse, name="admin_signs")
+def admin_signs(request: Request) -> HTMLResponse:
+    """Every area, each with a link to its printable sign."""
+    staff = _governor(request)
+    return render(request, "admin_signs.html", {"areas": service(request).list_areas()}, staff=staff)
+
+
+@router.get("/admin/signs/{area_id}", response_class=HTMLResponse, name="admin_sign")
+def admin_sign(request: Request, area_id: str) -> HTMLResponse:
+    """A printable A4 sign for one area: its rules in brief and the QR code of its request form."""
+    staff = _governor(request)
+    area = service(request).get_area(area_id)
+    url = str(request.url_for("request_form", area_id=area.id))
+    context = {"area": area, "url": url, "qr": qr_svg(url)}
+    return render(request, "sign.html", context, staff=staff)
