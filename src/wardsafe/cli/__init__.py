@@ -11,6 +11,7 @@ from wardsafe import __version__
 from wardsafe.cli import audit as _audit
 from wardsafe.cli import policy as _policy
 from wardsafe.cli import redact as _redact
+from wardsafe.cli import serve as _serve
 from wardsafe.cli import staff as _staff
 from wardsafe.errors import WardSafeError
 
@@ -39,6 +40,7 @@ _redact.register(app)
 _policy.register(app)
 _audit.register(app)
 _staff.register(app)
+_serve.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,31 @@
+"""``wardsafe serve``: the web app for patients, staff and governance."""
+
+from __future__ import annotations
+
+import typer
+
+from wardsafe.config import get_settings
+from wardsafe.permits.errors import PolicyError
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the serve command to the CLI."""
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+        port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    ) -> None:
+        """Serve the web app (database and policy from WARDSAFE_* settings). Refuses an invalid policy."""
+        from wardsafe.web import create_app
+        from wardsafe.web.serving import run_server
+
+        try:
+            web_app = create_app(get_settings())
+        except PolicyError as exc:
+            # Every problem on its own line; main() then prints the summary and exits non-zero.
+            for problem in exc.problems:
+                typer.echo(f"policy: {problem}", err=True)
+            raise
+        typer.echo(f"WardSafe is serving on http://{host}:{port}/", err=True)
+        run_server(web_app, host, port)
