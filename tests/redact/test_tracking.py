@@ -1,0 +1,82 @@
+"""The tracker keeps every face covered between, before and after its detections."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wardsafe.redact.tracking import Tracker
+
+
+def box_at(x: float, y: float = 100.0, size: float = 40.0) -> tuple[float, float, float, float]:
+    return (x, y, x + size, y + size)
+
+
+def run(tracker: Tracker, detections: dict[int, list], last: int, stride: int) -> None:
+    for frame in range(0, last + 1, stride):
+        tracker.update(frame, [(b, 0.9) for b in detections.get(frame, [])])
+    tracker.finish(last)
+
+
+def test_moving_face_is_one_track_interpolated_between_key_frames() -> None:
+    tracker = Tracker(pad=4, max_gap=30)
+    run(tracker, {f: [box_at(10 + 2 * f)] for f in range(0, 60, 3)}, last=59, stride=3)
+    assert [t.id for t in tracker.tracks] == [1]
+    (track_id, box), = tracker.boxes_at(31)
+    assert track_id == 1
+    assert abs(box[0] - (10 + 2 * 31)) < 1e-6  # exactly on the line between frames 30 and 33
+
+
+def test_missed_detections_inside_the_gap_do_not_expose_the_face() -> None:
+    tracker = Tracker(pad=4, max_gap=30)
+    seen = {f: [box_at(100 + f)] for f in range(0, 90, 3) if not 30 <= f <= 50}  # 20 frames missed
+    run(tracker, seen, last=89, stride=3)
+    assert len(tracker.tracks) == 1, "the face found again is the same track"
+    for frame in range(0, 90):
+        assert tracker.boxes_at(frame), f"frame {frame} has no box"
+
+
+def test_face_is_hidden_a_few_frames_before_first_and_after_last_detection() -> None:
+    tracker = Tracker(pad=5, max_gap=9)
+    run(tracker, {f: [box_at(200)] for f in range(30, 61, 3)}, last=120, stride=3)
+    covered = [f for f in range(121) if tracker.boxes_at(f)]
+    assert covered[0] == 25
+    assert covered[-1] == 65
+
+
+def test_a_track_still_open_at_the_end_is_carried_to_the_last_frame() -> None:
+    tracker = Tracker(pad=2, max_gap=30)
+    run(tracker, {f: [box_at(50)] for f in range(0, 40, 3)}, last=50, stride=3)
+    assert tracker.boxes_at(50)
+
+
+def test_two_faces_far_apart_are_two_tracks() -> None:
+    tracker = Tracker(pad=2, max_gap=10)
+    run(tracker, {f: [box_at(10), box_at(400)] for f in range(0, 30, 3)}, last=29, stride=3)
+    assert len(tracker.tracks) == 2
+    assert len(tracker.boxes_at(15)) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    speed=st.floats(-6, 6),
+    start=st.integers(0, 40),
+    length=st.integers(2, 80),
+    stride=st.integers(1, 5),
+    misses=st.sets(st.integers(0, 200), max_size=6),
+)
+def test_any_steady_face_is_covered_on_every_frame_of_its_life(speed, start, length, stride, misses) -> None:
+    """Property: a face moving steadily, detected on its key frames with a few misses, is never uncovered."""
+    pad = stride + 2
+    tracker = Tracker(pad=pad, max_gap=30)
+    life = range(start, start + length)
+    detections = {f: [box_at(300 + speed * f)] for f in life if f % stride == 0 and f not in misses}
+    if not detections:
+        return
+    run(tracker, detections, last=start + length + 40, stride=stride)
+    first, last = min(detections), max(detections)
+    for frame in range(first, last + 1):
+        boxes = tracker.boxes_at(frame)
+        assert boxes, f"frame {frame} uncovered"
+        x_true = 300 + speed * frame
+        assert any(b[0] - 1e-6 <= x_true and x_true + 40 <= b[2] + 1e-6 for _, b in boxes)
