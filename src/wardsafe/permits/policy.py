@@ -77,6 +77,8 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[PolicyProblem] = []
+        # Line of the key that owns each value node: "trust is missing 'name'" points at "trust:".
+        self.key_lines: dict[int, int] = {}
 
     def problem(self, node: Node, message: str) -> None:
         self.problems.append(PolicyProblem(_line(node), message))
@@ -95,8 +97,10 @@ class _Reader:
                 self.problem(key_node, f"duplicate key {key!r} in {where}")
             else:
                 result[key] = value_node
+                self.key_lines[id(value_node)] = _line(key_node)
         for key in sorted(required - result.keys()):
-            self.problem(node, f"{where} is missing {key!r}")
+            line = self.key_lines.get(id(node), _line(node))
+            self.problems.append(PolicyProblem(line, f"{where} is missing {key!r}"))
         return result
 
     def text(self, node: Node | None, where: str, default: str | None = None) -> str | None:
