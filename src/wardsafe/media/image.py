@@ -29,6 +29,10 @@ _READ_FORMATS = ["JPEG", "PNG", "HEIF"]
 _WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".heic": "HEIF", ".heif": "HEIF"}
 JPEG_QUALITY = 92
 HEIC_QUALITY = 90
+# x265's default preset takes about 20 s for a 12 MP photo on 2 cores; "ultrafast" about 2 s.
+HEIC_ENCODER_PARAMS = {"preset": "ultrafast"}
+# zlib level 1: a 12 MP PNG in about 2 s instead of 4 s, for files about 10% larger.
+PNG_COMPRESS_LEVEL = 1
 
 # EXIF orientation value -> degrees clockwise to turn the stored pixels upright.
 # 2, 4, 5 and 7 also mirror the image; read_image applies the mirror too.
@@ -135,15 +139,29 @@ def _to_rgb_array(image: Image.Image) -> np.ndarray:
         grey8 = (grey * 255 // peak).astype(np.uint8)
         return np.ascontiguousarray(np.stack([grey8] * 3, axis=-1))
     icc = image.info.get("icc_profile")
-    if icc and image.mode in ("RGB", "RGBA"):
-        try:
-            image = ImageCms.profileToProfile(image.convert("RGB"), io.BytesIO(icc), _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # an unusable profile: keep the pixel values as they are
     if image.mode != "RGB":
         image = image.convert("RGB")
+    if icc:
+        _convert_to_srgb(image, icc)
     array = np.asarray(image)
     return array if array.flags.writeable else array.copy()
+
+
+def _convert_to_srgb(image: Image.Image, icc: bytes) -> None:
+    """Convert an RGB image's colours from its embedded profile to sRGB, in place.
+
+    Output photos carry no profile, and viewers take an untagged photo as sRGB; without this an
+    iPhone's Display P3 photo would come out dull. An sRGB profile needs no work (most Android
+    photos); an unusable profile leaves the values as they are.
+    """
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in (ImageCms.getProfileDescription(profile) or "").lower():
+            return
+        transform = ImageCms.buildTransform(profile, _SRGB, "RGB", "RGB")
+        ImageCms.applyTransform(image, transform, inPlace=True)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        pass
 
 
 def write_image(rgb: np.ndarray, path: Path) -> None:
@@ -166,9 +184,9 @@ def write_image(rgb: np.ndarray, path: Path) -> None:
     if image_format == "JPEG":
         image.save(path, format="JPEG", quality=JPEG_QUALITY)
     elif image_format == "PNG":
-        image.save(path, format="PNG")
+        image.save(path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     else:
-        image.save(path, format="HEIF", quality=HEIC_QUALITY)
+        image.save(path, format="HEIF", quality=HEIC_QUALITY, enc_params=HEIC_ENCODER_PARAMS)
 
 
 def image_metadata(path: Path) -> dict:
