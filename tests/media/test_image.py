@@ -180,3 +180,66 @@ def test_image_metadata_sees_icc_and_iptc(tmp_path: Path) -> None:
     found = image_metadata(tmp_path / "a.jpg")
     assert found["icc_profile"] == len(icc)
     assert found["iptc"]["2:80"] == "J. Smith"
+
+
+def test_jpeg_with_secondary_pictures(tmp_path: Path) -> None:
+    # Phones append MPF pictures (depth or gain maps, even a second full image) to a JPEG: they are
+    # reported, and a written output holds only the one redacted picture.
+    exif = Image.Exif()
+    exif[0x010F] = "samsung"
+    Image.new("RGB", (64, 48), "red").save(tmp_path / "multi.jpg", format="MPO", save_all=True,
+                                           append_images=[Image.new("RGB", (32, 24), "blue")], exif=exif)
+    found = image_metadata(tmp_path / "multi.jpg")
+    assert found["extra_images"] == 1 and any(name.startswith("APP2:MP") for name in found["app_segments"])
+    assert found["exif"]["Make"] == "samsung"
+    pixels = read_image(tmp_path / "multi.jpg")
+    assert pixels.shape == (48, 64, 3) and pixels[..., 0].mean() > 200  # the main (red) picture
+    write_image(pixels, tmp_path / "out.jpg")
+    assert image_metadata(tmp_path / "out.jpg") == {}
+
+
+# Display P3 primaries adapted to D50 (as in Apple's profile) and sRGB's, as XYZ columns.
+_P3_D50 = np.array([[0.515121, 0.291977, 0.157104], [0.241196, 0.692245, 0.066574], [-0.001053, 0.041885, 0.784073]])
+_SRGB_D50 = np.array([[0.4360747, 0.3850649, 0.1430804], [0.2225045, 0.7168786, 0.0606169],
+                      [0.0139322, 0.0971045, 0.7141733]])
+
+
+def _p3_like_icc(gamma: float = 2.2) -> bytes:
+    """A minimal ICC v2 display profile: Display P3 primaries, a plain gamma curve, D50 white."""
+    import struct
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ \x00\x00\x00\x00" + s15(x) + s15(y) + s15(z)
+
+    text = b"WardSafe test P3\x00"
+    desc = b"desc\x00\x00\x00\x00" + struct.pack(">I", len(text)) + text + b"\x00" * 8 + b"\x00\x00\x00" + b"\x00" * 67
+    curve = b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(gamma * 256)) + b"\x00\x00"
+    tags = [(b"desc", desc), (b"wtpt", xyz(0.9642, 1.0, 0.8249))]
+    tags += [(sig, xyz(*_P3_D50[:, i])) for i, sig in enumerate((b"rXYZ", b"gXYZ", b"bXYZ"))]
+    tags += [(sig, curve) for sig in (b"rTRC", b"gTRC", b"bTRC")]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for sig, body in tags:
+        body += b"\x00" * (-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = struct.pack(">I4sI4s4s4s", size, b"\x00" * 4, 0x02100000, b"mntr", b"RGB ", b"XYZ ") + b"\x00" * 12
+    header += b"acsp" + b"\x00" * 24 + b"\x00" * 4 + s15(0.9642) + s15(1.0) + s15(0.8249)
+    header += b"\x00" * (128 - len(header))
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_read_image_converts_wide_gamut_to_srgb(tmp_path: Path) -> None:
+    # Outputs carry no profile and are shown as sRGB, so a Display P3 photo's colours are converted on read.
+    colour = np.array([200, 100, 50])
+    Image.new("RGB", (8, 8), tuple(colour)).save(tmp_path / "p3.png", icc_profile=_p3_like_icc())
+    got = read_image(tmp_path / "p3.png")[4, 4].astype(float)
+    linear = (colour / 255) ** 2.2
+    srgb_linear = np.clip(np.linalg.solve(_SRGB_D50, _P3_D50 @ linear), 0, 1)
+    expected = np.where(srgb_linear <= 0.0031308, 12.92 * srgb_linear, 1.055 * srgb_linear ** (1 / 2.4) - 0.055) * 255
+    assert np.abs(got - expected).max() < 4, (got, expected)
+    assert got[0] > colour[0] and got[2] < colour[2]  # P3 is more saturated than sRGB

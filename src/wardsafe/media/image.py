@@ -26,6 +26,8 @@ pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_image
 
 # Pillow format names we accept for reading, and the ones we write per output suffix.
 _READ_FORMATS = ["JPEG", "PNG", "HEIF"]
+# Pillow calls a JPEG that carries MPF secondary pictures (common on Samsung and iPhone) "MPO".
+_JPEG_FORMATS = ("JPEG", "MPO")
 _WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".heic": "HEIF", ".heif": "HEIF"}
 JPEG_QUALITY = 92
 HEIC_QUALITY = 90
@@ -195,8 +197,8 @@ def image_metadata(path: Path) -> dict:
     Keys present only when the file carries them: ``exif`` (tag name -> value, including the
     Exif sub-IFD), ``gps``, ``xmp``, ``iptc``, ``icc_profile`` (its byte size), ``comment``,
     ``text`` (PNG text chunks), ``heif_metadata`` (other HEIF blocks), ``app_segments`` (JPEG APPn
-    segments beyond the JFIF/Adobe headers, such as MPF secondary images). Values are strings or
-    numbers, ready for JSON.
+    segments beyond the JFIF/Adobe headers), ``extra_images`` (how many pictures besides the main
+    one: MPF secondary images, depth maps, frames). Values are strings or numbers, ready for JSON.
     """
     path = Path(path)
     image = open_image_header(path)
@@ -217,7 +219,7 @@ def image_metadata(path: Path) -> dict:
         xmp = info.get("xmp") or info.get("XML:com.adobe.xmp")
         if xmp:
             found["xmp"] = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp)
-        if image.format == "JPEG":
+        if image.format in _JPEG_FORMATS:
             iptc = IptcImagePlugin.getiptcinfo(image)
             if iptc:
                 found["iptc"] = {f"{key[0]}:{key[1]}": _plain(value) for key, value in iptc.items()}
@@ -225,6 +227,9 @@ def image_metadata(path: Path) -> dict:
             extra = [name for name in segments if name not in ("APP0:JFIF", "APP14:Adobe")]
             if extra:
                 found["app_segments"] = extra
+        extra_images = getattr(image, "n_frames", 1) - 1
+        if extra_images > 0:  # MPF secondary pictures, HEIC burst/depth images, animation frames
+            found["extra_images"] = extra_images
         if info.get("metadata"):  # other HEIF metadata blocks (IPTC, vendor data...)
             found["heif_metadata"] = [str(block.get("type", "?")) for block in info["metadata"]]
         if info.get("icc_profile"):

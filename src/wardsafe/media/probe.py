@@ -19,7 +19,7 @@ from wardsafe.media.isobmff import missing_bytes, track_codecs
 from wardsafe.media.kinds import check_readable_file, kind_of_sniffed, media_kind, sniff_file
 
 _ISO_CONTENT = ("MP4/MOV video", "M4A audio")
-_IMAGE_CONTAINERS = {"JPEG": "jpeg", "PNG": "png", "HEIF": "heic"}
+_IMAGE_CONTAINERS = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "HEIF": "heic"}
 
 
 @dataclass(frozen=True)
