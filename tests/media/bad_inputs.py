@@ -15,6 +15,8 @@ import av
 import numpy as np
 from PIL import Image
 
+from wardsafe.media.isobmff import top_level_boxes
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CLIP = FIXTURES / "clip.mp4"
 
@@ -127,6 +129,17 @@ def unknown_codec_mp4(folder: Path, source: Path = CLIP, name: str = "unknown_co
     at = data.index(b"avc1", data.index(b"stsd"))
     path = folder / name
     path.write_bytes(data[:at] + b"wsx1" + data[at + 4 :])
+    return path
+
+
+def garbage_video_data(folder: Path, source: Path = CLIP, name: str = "garbage.mp4") -> Path:
+    """A copy of ``source`` with an intact index but its media data overwritten with noise."""
+    data = bytearray(source.read_bytes())
+    mdat = next(box for box in top_level_boxes(source) if box.type == "mdat")
+    noise = np.random.default_rng(1).integers(0, 256, mdat.end - mdat.payload_offset, dtype=np.uint8)
+    data[mdat.payload_offset : mdat.end] = noise.tobytes()
+    path = folder / name
+    path.write_bytes(bytes(data))
     return path
 
 

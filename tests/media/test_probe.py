@@ -158,6 +158,10 @@ def test_unknown_codec(tmp_path: Path) -> None:
     _refused(bad_inputs.unknown_codec_mp4(tmp_path), "codec", "wsx1", "cannot be decoded")
 
 
+def test_garbage_video_data(tmp_path: Path) -> None:
+    _refused(bad_inputs.garbage_video_data(tmp_path), "cannot be decoded")
+
+
 @pytest.mark.parametrize("make", [bad_inputs.huge_png_header, bad_inputs.png_bomb, bad_inputs.jpeg_bomb])
 def test_decompression_bomb(tmp_path: Path, make) -> None:
     path = make(tmp_path)
