@@ -23,14 +23,15 @@ SEED_STAFF: dict[str, tuple[str, str, list[str]]] = {
     "mona": ("Mona Haddad (ward manager)", "manager", ["radiotherapy-1"]),
     "gov": ("Gina Ovens (information governance)", "admin", []),
 }
-START = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 
 
 class Clock:
-    """A clock the test moves by hand (injected into the service like the real one; not a mock)."""
+    """A clock the test moves by hand (injected into the service like the real one; not a mock).
 
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
+    It starts at the real time, so that a command run as a subprocess (on the real clock) agrees with it."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -115,7 +116,7 @@ def seeded_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
 
 @pytest.fixture
 def clock() -> Clock:
-    """A hand-moved clock starting at START."""
+    """A hand-moved clock starting now."""
     return Clock()
 
 
