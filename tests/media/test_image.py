@@ -52,6 +52,21 @@ def test_read_image_png_and_heic(fixtures: Path, truth: dict, name: str) -> None
     assert pixels.flags.writeable
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_read_image_every_orientation_matches_pillow(tmp_path: Path, orientation: int) -> None:
+    from PIL import ImageOps
+
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(tmp_path / "o.png", exif=exif)
+    with Image.open(tmp_path / "o.png") as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    got = read_image(tmp_path / "o.png")
+    assert np.array_equal(got, expected)
+    assert got.flags.writeable and got.flags.c_contiguous
+
+
 def test_read_image_mirrored_orientation(tmp_path: Path) -> None:
     # Orientation 2 is a horizontal mirror: the pixel on the stored left ends up on the right.
     stored = np.zeros((4, 6, 3), np.uint8)

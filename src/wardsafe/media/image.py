@@ -7,9 +7,10 @@ import re
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageCms, ImageOps, IptcImagePlugin
+from PIL import ExifTags, Image, ImageCms, IptcImagePlugin
 
 from wardsafe.errors import InputError
 from wardsafe.media.kinds import check_readable_file, sniff_file
@@ -90,19 +91,29 @@ def _reason(exc: BaseException) -> str:
     return text[:200]
 
 
-def exif_rotation(image: Image.Image) -> int:
-    """Degrees clockwise (0/90/180/270) that the image's orientation turns it to display upright.
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1-8) still to apply to the decoded pixels; 1 when there is none.
 
-    For HEIC the decoder has already applied the turn (and reset EXIF to 1); the original value
-    is reported, so the number means the same for every format.
+    For HEIC the decoder has already applied it (pillow-heif then resets the EXIF value to 1).
     """
     if image.format == "HEIF":
-        return _ORIENTATION_ROTATION.get(image.info.get("original_orientation") or 1, 0)
+        return 1
     try:
         orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
     except Exception:  # a damaged EXIF block must not stop us reading the pixels
-        return 0
-    return _ORIENTATION_ROTATION.get(orientation, 0)
+        return 1
+    return orientation if orientation in _ORIENTATION_ROTATION else 1
+
+
+def exif_rotation(image: Image.Image) -> int:
+    """Degrees clockwise (0/90/180/270) that the image's orientation turns it to display upright.
+
+    For HEIC, whose decoder has already turned the pixels, the original value is reported, so the
+    number means the same for every format.
+    """
+    if image.format == "HEIF":
+        return _ORIENTATION_ROTATION.get(image.info.get("original_orientation") or 1, 0)
+    return _ORIENTATION_ROTATION[exif_orientation(image)]
 
 
 def display_size(image: Image.Image) -> tuple[int, int]:
@@ -125,28 +136,52 @@ def read_image(path: Path) -> np.ndarray:
     try:
         with image:
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            return _to_rgb_array(upright)
+            orientation = exif_orientation(image)
+            pixels = _to_rgb_array(image)
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(f"{path.name}: image data is damaged or truncated ({_reason(exc)})") from None
+    return _upright(pixels, orientation)
+
+
+def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation to an HxWx3 array; returns a new writable C-contiguous array.
+
+    OpenCV turns a 12 MP array in ~45 ms where Pillow's transpose plus a second conversion take
+    ~120 ms: it matters inside the 2 s budget for a 12 MP photo.
+    """
+    if orientation == 2:
+        return cv2.flip(pixels, 1)
+    if orientation == 3:
+        return cv2.rotate(pixels, cv2.ROTATE_180)
+    if orientation == 4:
+        return cv2.flip(pixels, 0)
+    if orientation == 5:
+        return cv2.transpose(pixels)
+    if orientation == 6:
+        return cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 7:
+        return cv2.flip(cv2.transpose(pixels), -1)
+    if orientation == 8:
+        return cv2.rotate(pixels, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return np.array(pixels, order="C", copy=True)
 
 
 def _to_rgb_array(image: Image.Image) -> np.ndarray:
+    """The decoded image as an HxWx3 uint8 sRGB array (possibly read-only), before orientation."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit greyscale: Pillow's RGB conversion would clip, so scale down to 8 bits ourselves.
         grey = np.asarray(image).astype(np.uint32)
         peak = 65535 if image.mode.startswith("I;16") else max(int(grey.max()), 1)
         grey8 = (grey * 255 // peak).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([grey8] * 3, axis=-1))
+        return np.stack([grey8] * 3, axis=-1)
     icc = image.info.get("icc_profile")
     if image.mode != "RGB":
         image = image.convert("RGB")
     if icc:
         _convert_to_srgb(image, icc)
-    array = np.asarray(image)
-    return array if array.flags.writeable else array.copy()
+    return np.asarray(image)
 
 
 def _convert_to_srgb(image: Image.Image, icc: bytes) -> None:
