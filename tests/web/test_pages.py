@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 from web.helpers import ask, csrf_of, sign_in
 
@@ -56,7 +57,8 @@ def test_missing_fields_keep_what_was_typed(client) -> None:  # type: ignore[no-
     assert response.status_code == 422 and "Choose what you want to record" in response.text
 
 
-def test_whole_journey(new_client, service, staff_ids) -> None:  # type: ignore[no-untyped-def]
+def test_whole_journey(new_client, service, staff_ids, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
     patient, alice, bob = new_client(), new_client(), new_client()
     status = _status_path(ask(patient))
     page = patient.get(status)
@@ -78,7 +80,7 @@ def test_whole_journey(new_client, service, staff_ids) -> None:  # type: ignore[
     page = patient.get(status)
     assert 'data-testid="request-state">Permitted<' in page.text
     permit_code = re.search(r'data-testid="permit-code">([A-Z0-9-]+)<', page.text).group(1)
-    assert "Must not be identifiable (face and name badge hidden): Bob Ray (radiographer)" in page.text
+    assert "must not be identifiable (face and name badge hidden): Bob Ray (radiographer)" in page.text
     assert "Mon 15 Jun 2026, 10:00 BST" in page.text  # 09:00 UTC shown in the trust's zone
 
     check = alice.get("/staff/check", params={"code": permit_code.lower().replace("-", " ")})
@@ -103,7 +105,8 @@ def test_patient_cancels(client) -> None:  # type: ignore[no-untyped-def]
     assert again.status_code == 409  # a final state: the page says why, nothing changes
 
 
-def test_incident_dashboard_and_chart(new_client) -> None:  # type: ignore[no-untyped-def]
+def test_incident_dashboard_and_chart(new_client, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
     carol, mona = new_client(), new_client()
     sign_in(carol, "carol")
     token = csrf_of(carol, "/staff/incidents/new")
@@ -133,12 +136,15 @@ def test_incident_dashboard_and_chart(new_client) -> None:  # type: ignore[no-un
     assert "Covert recording" in mona.get("/admin/incidents").text
 
 
-def test_printable_sign_has_a_qr_code_of_the_form(new_client) -> None:  # type: ignore[no-untyped-def]
+def test_printable_sign_has_a_qr_code_of_the_form(new_client, app) -> None:  # type: ignore[no-untyped-def]
     gov = new_client()
     sign_in(gov, "gov")
     page = gov.get("/admin/signs/radiotherapy-1")
     assert page.status_code == 200
     assert "<title>QR code for https://testserver/a/radiotherapy-1</title>" in page.text
+    app.state.web.public_url = "https://wardsafe.example.nhs.uk"
+    page = gov.get("/admin/signs/radiotherapy-1")
+    assert "<title>QR code for https://wardsafe.example.nhs.uk/a/radiotherapy-1</title>" in page.text
     assert "@media print" in gov.get("/static/style.css").text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,7 @@ from wardsafe.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddle
 
 log = logging.getLogger("wardsafe.web")
 
+PUBLIC_URL_ENV = "WARDSAFE_PUBLIC_URL"
 SESSION_COOKIE = "wardsafe_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # one long shift; staff sign in again after it
 
@@ -68,6 +70,7 @@ def create_app(
             "patient": SlidingWindowLimiter(limits.patient_requests, limits.patient_window_s),
             "login": SlidingWindowLimiter(limits.logins, limits.login_window_s),
         },
+        public_url=(os.environ.get(PUBLIC_URL_ENV) or "").rstrip("/") or None,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(pages_patient.router)

@@ -38,12 +38,14 @@ def bar_chart_svg(counts: Iterable[Count], title: str) -> str:
     peak = max(by_key.values())
     bar_w, gap, left, top, plot_h = 18, 14, 40, 20, 180
     group_w = len(areas) * bar_w + gap
-    width = left + len(months) * group_w + 10
+    # Wide enough for the bars and for the longest legend entry (about 7 px a character at 12 px).
+    legend_w = left + 18 + 7 * max(len(a) for a in areas)
+    width = max(left + len(months) * group_w + 10, legend_w, 320)
     legend_top = top + plot_h + 40
     height = legend_top + 20 * len(areas) + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart"'
-        f' aria-label="{escape(title)}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}"'
+        f' height="{height}" class="chart" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     # Horizontal grid lines at round steps so counts can be read off the axis.

@@ -61,6 +61,8 @@ class WebState:
     templates: Jinja2Templates
     limits: WebLimits
     limiters: dict[str, SlidingWindowLimiter] = field(default_factory=dict)
+    # The address patients' phones reach (e.g. https://wardsafe.trust.nhs.uk); signs encode it in QR codes.
+    public_url: str | None = None
 
     @property
     def timezone(self) -> str:
