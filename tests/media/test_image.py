@@ -87,9 +87,20 @@ def test_read_image_converts_modes(tmp_path: Path) -> None:
     assert read_image(tmp_path / "deep.png")[0, 0].tolist() == [255, 255, 255]
 
 
-def test_read_image_truncated_is_input_error(tmp_path: Path) -> None:
+def test_read_image_truncated_is_input_error(tmp_path: Path, fixtures: Path) -> None:
     with pytest.raises(InputError, match="damaged or truncated"):
         read_image(bad_inputs.truncated_jpeg(tmp_path))
+    with pytest.raises(InputError, match="damaged or truncated"):
+        read_image(bad_inputs.truncated_copy(tmp_path, fixtures / "photo.png", 0.5, "cut.png"))
+    with pytest.raises(InputError, match="truncated"):
+        read_image(bad_inputs.truncated_copy(tmp_path, fixtures / "photo.heic", 0.6, "cut.heic"))
+
+
+def test_unrecognised_photo_data(tmp_path: Path) -> None:
+    (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    with pytest.raises(InputError, match="x.png: cannot read the PNG image") as caught:
+        read_image(tmp_path / "x.png")
+    assert str(tmp_path) not in str(caught.value)
 
 
 @pytest.mark.parametrize("make", [bad_inputs.png_bomb, bad_inputs.jpeg_bomb])

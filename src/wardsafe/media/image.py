@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageCms, IptcImagePlugin
+from PIL import ExifTags, Image, ImageCms, IptcImagePlugin, UnidentifiedImageError
 
 from wardsafe.errors import InputError
+from wardsafe.media.isobmff import missing_bytes
 from wardsafe.media.kinds import check_readable_file, sniff_file
 
 # Refuse images above 100 megapixels before decoding them. A phone photo is 12-50 MP (24 MP is
@@ -56,6 +57,8 @@ def open_image_header(path: Path) -> Image.Image:
     content = sniff_file(path)
     if content not in ("JPEG image", "PNG image", "HEIC image"):
         raise InputError(f"{path.name}: is not a photo this tool reads (JPEG, PNG or HEIC); its content is {content}")
+    if content == "HEIC image" and missing_bytes(path) > 0:
+        raise InputError(f"{path.name}: file is truncated; was the copy or download interrupted?")
     with warnings.catch_warnings():
         # Pillow warns between its own limit and twice it; our limit below is the one that counts.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -65,7 +68,9 @@ def open_image_header(path: Path) -> Image.Image:
             found = re.search(r"\((\d+) pixels\)", str(exc))
             pixels = int(found.group(1)) if found else None
             raise InputError(_too_large_message(path, pixels)) from None
-        except (OSError, SyntaxError, ValueError) as exc:
+        except UnidentifiedImageError:
+            raise InputError(f"{path.name}: cannot read the {content} (unrecognised or damaged data)") from None
+        except (OSError, SyntaxError, ValueError, RuntimeError) as exc:
             raise InputError(f"{path.name}: cannot read the {content} ({_reason(exc)})") from None
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -140,7 +145,7 @@ def read_image(path: Path) -> np.ndarray:
             pixels = _to_rgb_array(image)
     except InputError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError) as exc:
         raise InputError(f"{path.name}: image data is damaged or truncated ({_reason(exc)})") from None
     return _upright(pixels, orientation)
 
