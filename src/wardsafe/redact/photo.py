@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from wardsafe.detect.faces import FaceDetector
+from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector
 from wardsafe.media.image import read_image, write_image
 from wardsafe.redact.filters import hide_regions
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.regions import head_region
+from wardsafe.redact.render import boxes_to_hide
 from wardsafe.redact.result import RedactionResult, Thumbnail
 from wardsafe.redact.tracking import Observation, Track
 
@@ -26,15 +27,18 @@ def redact_photo(
     rgb = read_image(source)
     height, width = rgb.shape[:2]
     t0 = time.perf_counter()
-    faces = detector.detect_photo(rgb, options.threshold)
+    threshold = DEFAULT_THRESHOLD if options.threshold is None else options.threshold
+    faces = detector.detect_photo(rgb, threshold)
     detect_s = time.perf_counter() - t0
     faces.sort(key=lambda f: (f.x0, f.y0))
     tracks = [Track(id=i + 1, observations=[Observation(0, (f.x0, f.y0, f.x1, f.y1), f.score)])
               for i, f in enumerate(faces)]
-    result = RedactionResult(kind="photo", source=source, width=width, height=height, frames=1, tracks=tracks)
+    result = RedactionResult(kind="photo", source=source, width=width, height=height, frames=1, tracks=tracks,
+                             threshold=threshold)
     if want_thumbnails:
         result.thumbnails = {t.id: Thumbnail.crop(rgb, t.best.box, t.best.score, 0) for t in tracks}
-    hidden = [head_region(f, width, height) for t, f in zip(tracks, faces, strict=True) if t.id not in options.keep]
+    boxes = boxes_to_hide([(t.id, t.best.box) for t in tracks], options.keep, tracks, DEFAULT_THRESHOLD)
+    hidden = [head_region(FaceBox(*box, 1.0), width, height) for _, box in boxes]
     result.frames_with_hidden_faces = int(bool(hidden))
     if target is not None:
         hide_regions(rgb, hidden, options.filter)

@@ -8,9 +8,38 @@ from wardsafe.detect.faces import FaceBox
 from wardsafe.media.video import YuvFrame
 from wardsafe.redact.filters import FilterKind, hide_regions
 from wardsafe.redact.regions import head_region
-from wardsafe.redact.tracking import Box, Tracker
+from wardsafe.redact.tracking import Box, Track, Tracker
 
 Region = tuple[int, int, int, int]
+
+
+def boxes_to_hide(
+    boxes: list[tuple[int, Box]], keep: frozenset[int], tracks: list[Track], confirm: float
+) -> list[tuple[int, Box]]:
+    """The boxes of ``boxes`` (track id, box) to hide when the user keeps the tracks in ``keep``.
+
+    Every track not kept is hidden, except a weak one (never scored ``confirm``) centred on a kept
+    face: at the low video threshold an ear or half a face can start a track of its own, and it
+    belongs to the face the user chose to keep. A confirmed face is hidden even if it overlaps.
+    """
+    if not keep:
+        return boxes
+    kept = [_grown(box, 0.25) for tid, box in boxes if tid in keep]
+    hide = []
+    for tid, box in boxes:
+        if tid in keep:
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        weak = tracks[tid - 1].best.score < confirm
+        if weak and any(k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for k in kept):
+            continue
+        hide.append((tid, box))
+    return hide
+
+
+def _grown(box: Box, fraction: float) -> Box:
+    dx, dy = (box[2] - box[0]) * fraction, (box[3] - box[1]) * fraction
+    return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
 
 
 def regions_for(

@@ -69,7 +69,7 @@ def build_report(
         },
         "options": {
             "filter": options.filter,
-            "threshold": options.threshold,
+            "threshold": result.threshold,
             "keep": sorted(options.keep),
             "detection_stride": options.stride if result.kind == "video" else None,
             "detection_long_side": options.detect_long_side if result.kind == "video" else None,

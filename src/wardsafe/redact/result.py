@@ -47,6 +47,7 @@ class RedactionResult:
     frames: int = 0
     frames_with_hidden_faces: int = 0
     has_audio: bool = False
+    threshold: float = 0.0  # the detection threshold actually used
     tracks: list[Track] = field(default_factory=list)
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
