@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from media import bad_inputs
 from wardsafe.errors import InputError
+from wardsafe.media.metadata import identifying_tags, video_metadata
 from wardsafe.media.probe import MediaInfo, probe
 
 VIDEOS = ["clip.mp4", "clip_rot90.mp4", "clip_vfr.mp4", "clip_hevc.mov"]
@@ -121,6 +123,24 @@ def test_truncated_video_with_index_first(tmp_path: Path) -> None:
 
 def test_text_named_mp4(tmp_path: Path) -> None:
     _refused(bad_inputs.text_named(tmp_path), "not a media file", "text")
+
+
+@pytest.mark.parametrize("name", ["noise.mp4", "noise.mov", "noise.m4a"])
+def test_random_bytes(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(np.random.default_rng(3).integers(0, 256, 20_000, dtype=np.uint8).tobytes())
+    with pytest.raises(InputError):
+        probe(path)
+
+
+def test_non_utf8_tags_are_tolerated(tmp_path: Path, fixtures: Path) -> None:
+    # Some cameras write Latin-1 tags; the demuxer must still open the file.
+    data = (fixtures / "clip.mp4").read_bytes()
+    at = data.index(b"iPhone 13")
+    path = tmp_path / "latin1.mp4"
+    path.write_bytes(data[:at] + b"iPh\xf6ne 13" + data[at + 9 :])
+    assert probe(path).frames == 60
+    assert "container:model" in identifying_tags(video_metadata(path))
 
 
 def test_audio_only_named_mp4(tmp_path: Path) -> None:

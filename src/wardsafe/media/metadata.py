@@ -28,7 +28,7 @@ def video_metadata(path: Path) -> dict:
     path = Path(path)
     check_readable_file(path)
     try:
-        with av.open(str(path), options=_DEMUXER_OPTIONS) as container:
+        with av.open(str(path), options=_DEMUXER_OPTIONS, metadata_errors="replace") as container:
             return {
                 "container": dict(container.metadata),
                 "streams": [

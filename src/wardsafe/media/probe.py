@@ -62,9 +62,10 @@ def probe(path: Path) -> MediaInfo:
             raise InputError(f"{path.name}: file is truncated (at least {missing:,} bytes missing); "
                              "was the copy or download interrupted?")
     try:
-        container = av.open(str(path))
+        # Tags are text from the phone; a camera that wrote Latin-1 must not stop us reading pixels.
+        container = av.open(str(path), metadata_errors="replace")
     except av.FFmpegError as exc:
-        raise InputError(f"{path.name}: is not a readable {_expected(kind)} ({_reason(exc)})") from None
+        raise InputError(f"{path.name}: cannot be read as {_expected(kind)} ({_reason(exc)})") from None
     with container:
         if kind == "video":
             return _probe_video(path, container)
