@@ -103,7 +103,8 @@ class VideoReader:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         try:
-            self.container = av.open(str(self.path))
+            # metadata_errors: a tag in Latin-1 (some cameras) would otherwise stop av.open itself.
+            self.container = av.open(str(self.path), metadata_errors="replace")
         except av.FFmpegError as exc:
             raise InputError(f"{self.path.name}: cannot open as video ({_reason(exc)})") from None
         if not self.container.streams.video:
