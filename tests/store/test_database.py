@@ -59,3 +59,20 @@ def test_concurrent_decisions_issue_one_permit_and_keep_the_chain(
     assert report.ok, report
     issued = [e for e in service.audit_entries(None, limit=1000) if e.action == "permit.issued"]
     assert len(issued) == 16
+
+
+def test_an_unreachable_database_is_one_clear_error_without_the_password() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from pgserver import free_port
+
+    url = f"postgresql+psycopg://ward:s3cret@127.0.0.1:{free_port()}/wardsafe"
+    env = {**os.environ, "WARDSAFE_DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "wardsafe", "audit", "verify"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 4
+    assert result.stderr.startswith("error: cannot open the database postgresql+psycopg://ward:***@127.0.0.1:")
+    assert "s3cret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

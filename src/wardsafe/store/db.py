@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wardsafe.errors import ConfigError
@@ -36,7 +37,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the data folder {folder}: {exc.strerror}") from None
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -87,9 +92,15 @@ def init_db(url: str) -> Engine:
     engine = make_engine(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as connection:
-        # env.py uses this connection rather than building its own from a URL string.
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        connection.commit()
+    try:
+        with engine.connect() as connection:
+            # env.py uses this connection rather than building its own from a URL string.
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+    except (OperationalError, InterfaceError) as exc:
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise ConfigError(f"cannot open the database {shown}: {reason}") from None
     return engine
