@@ -119,3 +119,13 @@ def test_filters_work_on_a_720p_frame_in_place():
         hide_regions(work, regions, kind)
         elapsed = time.perf_counter() - start  # speed is benchmarked, not asserted; this only shows it runs
         assert elapsed >= 0 and not np.array_equal(work, frame)
+
+
+@pytest.mark.parametrize("kind", FILTER_KINDS)
+def test_a_single_plane_is_hidden_like_an_rgb_frame(kind):
+    rgb, faces = labelled("three_faces.jpg")
+    plane = gray(rgb).astype(np.uint8)  # video frames are hidden plane by plane (Y, then U and V)
+    out = plane.copy()
+    hide_regions(out, [head_region(face_box(*f), plane.shape[1], plane.shape[0]) for f in faces], kind)
+    for x, y, w, h in faces:
+        assert destroyed(plane[y : y + h, x : x + w].astype(np.float32), out[y : y + h, x : x + w].astype(np.float32))

@@ -44,9 +44,9 @@ def _pixelated(roi: np.ndarray) -> np.ndarray:
 
 
 def _solid(roi: np.ndarray) -> np.ndarray:
-    """One flat colour: the region's mean, so the patch does not draw the eye."""
-    mean = roi.reshape(roi.shape[0] * roi.shape[1], -1).mean(axis=0).astype(roi.dtype)
-    return np.broadcast_to(mean.reshape(roi.shape[2:]), roi.shape)
+    """One flat colour: the region's mean, so the patch does not draw the eye (a 1x1 image, enlarged)."""
+    h, w = roi.shape[:2]
+    return cv2.resize(cv2.resize(roi, (1, 1), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_NEAREST)
 
 
 _FILTERS = {"blur": _blurred, "pixelate": _pixelated, "solid": _solid}
@@ -70,10 +70,9 @@ def _axis_profile(start: int, stop: int, limit: int) -> np.ndarray:
 
 
 def _ellipse_alpha(x0: int, y0: int, x1: int, y1: int, width: int, height: int) -> np.ndarray:
-    """Blend weight (h x w x 1, 0..1): 1 in the ellipse's core, falling to 0 at its edge."""
-    dist = np.sqrt(_axis_profile(y0, y1, height)[:, None] + _axis_profile(x0, x1, width)[None, :])
-    alpha = np.clip((1.0 - dist) / (1.0 - SOFT_RIM_START), 0.0, 1.0)
-    return alpha[:, :, None]
+    """Blend weight (h x w float32, 0..1): 1 in the ellipse's core, falling to 0 at its edge."""
+    dist = cv2.sqrt(_axis_profile(y0, y1, height)[:, None] + _axis_profile(x0, x1, width)[None, :])
+    return np.clip((1.0 - dist) * (1.0 / (1.0 - SOFT_RIM_START)), 0.0, 1.0, out=dist)
 
 
 def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], kind: FilterKind = "blur") -> None:
@@ -99,6 +98,5 @@ def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], 
         roi = rgb[y0:y1, x0:x1]
         hidden = make_hidden(roi)
         alpha = _ellipse_alpha(x0, y0, x1, y1, width, height)
-        if roi.ndim == 2:
-            alpha = alpha[:, :, 0]
-        roi[...] = (hidden * alpha + roi * (1.0 - alpha) + 0.5).astype(np.uint8)
+        # per-pixel weighted sum in OpenCV: one pass, no float copies of the region
+        roi[...] = cv2.blendLinear(hidden, np.ascontiguousarray(roi), alpha, 1.0 - alpha)
