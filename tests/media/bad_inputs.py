@@ -146,3 +146,36 @@ def garbage_video_data(folder: Path, source: Path = CLIP, name: str = "garbage.m
 def truncated_jpeg(folder: Path, source: Path = FIXTURES / "photo_exif.jpg", name: str = "cut.jpg") -> Path:
     """The first 60% of a JPEG: the header is intact, the picture data stops part-way."""
     return truncated_copy(folder, source, 0.6, name)
+
+
+def audio_file(folder: Path, name: str, codec: str, seconds: float = 0.4) -> Path:
+    """A short tone as a plain audio file: ``codec`` "pcm_s16le" for .wav, "libmp3lame" for .mp3."""
+    path = folder / name
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=44100)
+        stream.layout = "mono"
+        sample_format = "s16" if codec == "pcm_s16le" else "fltp"
+        tone = 0.2 * np.sin(2 * np.pi * 330 * np.arange(int(44100 * seconds)) / 44100)
+        samples = (tone * 32767).astype(np.int16) if sample_format == "s16" else tone.astype(np.float32)
+        for i in range(0, len(samples), 1152):
+            frame = av.AudioFrame.from_ndarray(samples[None, i : i + 1152], format=sample_format, layout="mono")
+            frame.sample_rate = 44100
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def silent_copy(folder: Path, source: Path = CLIP, name: str = "silent.mp4") -> Path:
+    """``source`` with its sound track left out (a screen recording, or a phone with sound off)."""
+    path = folder / name
+    with av.open(str(source)) as src, av.open(str(path), "w") as dst:
+        video = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is None:
+                continue
+            packet.stream = video
+            dst.mux(packet)
+    return path

@@ -73,6 +73,19 @@ def test_probe_audio_file(tmp_path: Path) -> None:
     assert info.duration_s == pytest.approx(0.5, abs=0.1)
 
 
+@pytest.mark.parametrize(("name", "codec", "container", "audio_codec"),
+                         [("a.wav", "pcm_s16le", "wav", "pcm_s16le"), ("a.mp3", "libmp3lame", "mp3", "mp3")])
+def test_probe_plain_audio(tmp_path: Path, name: str, codec: str, container: str, audio_codec: str) -> None:
+    info = probe(bad_inputs.audio_file(tmp_path, name, codec))
+    assert (info.kind, info.container, info.audio_codec) == ("audio", container, audio_codec)
+    assert info.duration_s == pytest.approx(0.4, abs=0.1)
+
+
+def test_probe_video_without_sound(tmp_path: Path) -> None:
+    info = probe(bad_inputs.silent_copy(tmp_path))
+    assert info.frames == 60 and not info.has_audio and info.audio_codec is None
+
+
 def test_probe_faststart_video(tmp_path: Path) -> None:
     info = probe(bad_inputs.faststart_copy(tmp_path))
     assert info.frames == 60 and info.has_audio

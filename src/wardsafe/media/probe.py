@@ -110,7 +110,7 @@ def _probe_video(path: Path, container: av.container.InputContainer) -> MediaInf
     if not container.streams.video:
         raise InputError(f"{path.name}: has no video track (it is audio only)")
     stream = container.streams.video[0]
-    codec = stream.codec_context.name if stream.codec_context is not None else None
+    codec = _codec_name(stream)
     first = _first_frame(path, container, stream, codec)
     rotation = (-first.rotation) % 360  # FFmpeg gives the display matrix angle counter-clockwise
     if rotation % 90:
@@ -151,7 +151,8 @@ def _track_codecs(path: Path) -> list[tuple[str, str]]:
 def _codec_name(stream: av.stream.Stream | None) -> str | None:
     if stream is None or stream.codec_context is None:
         return None
-    return stream.codec_context.name
+    # The codec's own name ("mp3"), not the decoder's ("mp3float").
+    return stream.codec_context.codec.canonical_name
 
 
 def _fps(stream: av.video.stream.VideoStream) -> float | None:

@@ -1,0 +1,1 @@
+"""Small CC0 sample photo and clip that `make run` redacts (see SOURCE.md)."""
