@@ -23,8 +23,9 @@ from wardsafe.media.kinds import check_readable_file, sniff_file
 # to exhaust the server's memory.
 MAX_IMAGE_PIXELS = 100_000_000
 
-# Thumbnails, depth maps and auxiliary images inside a HEIC are never needed (and never written).
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+# HEIC support. Thumbnails, depth maps and auxiliary images stay listed (so image_metadata can
+# report them) but are never decoded nor written: read_image decodes only the primary picture.
+pillow_heif.register_heif_opener()
 
 # Pillow format names we accept for reading, and the ones we write per output suffix.
 _READ_FORMATS = ["JPEG", "PNG", "HEIF"]
@@ -268,7 +269,10 @@ def image_metadata(path: Path) -> dict:
             if extra:
                 found["app_segments"] = extra
         extra_images = getattr(image, "n_frames", 1) - 1
-        if extra_images > 0:  # MPF secondary pictures, HEIC burst/depth images, animation frames
+        if image.format == "HEIF":
+            extra_images += len(info.get("thumbnails") or []) + len(info.get("depth_images") or [])
+            extra_images += sum(len(ids) for ids in (info.get("aux") or {}).values())
+        if extra_images > 0:  # MPF secondary pictures, HEIC thumbnails/depth/aux images, animation frames
             found["extra_images"] = extra_images
         if info.get("metadata"):  # other HEIF metadata blocks (IPTC, vendor data...)
             found["heif_metadata"] = [str(block.get("type", "?")) for block in info["metadata"]]
