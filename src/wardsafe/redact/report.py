@@ -29,14 +29,18 @@ def build_report(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     fps = result.fps or 0.0
+    pad = options.pad_frames if result.kind == "video" else 0
     tracks = []
     for track in result.tracks:
         hidden = track.id not in options.keep
+        start, end = track.span(pad)
         tracks.append({
             "id": track.id,
             "hidden": hidden,
             "first_frame": track.first_frame,
             "last_frame": track.last_frame,
+            # Frames the face is hidden on: a few before its first and after its last detection.
+            "hidden_frames": [max(0, start), min(result.frames - 1, end)] if hidden else None,
             "first_time_s": round(track.first_frame / fps, 3) if fps else None,
             "last_time_s": round(track.last_frame / fps, 3) if fps else None,
             "detections": len(track.observations),

@@ -56,11 +56,15 @@ class Track:
         a, b = (self.observations[-2], self.observations[-1]) if at_end else self.observations[:2]
         return (np.asarray(b.box) - np.asarray(a.box)) / max(1, b.frame - a.frame)
 
+    def span(self, pad: int) -> tuple[int, int]:
+        """First and last frame the face is hidden on (before clipping to the video's length)."""
+        return self.first_frame - pad, max(self.last_frame + pad, self.carried_until or 0)
+
     def box_at(self, frame: int, pad: int) -> Box | None:
         """Where the face is on ``frame``: interpolated inside the track, carried ``pad`` frames beyond it."""
         obs = self.observations
-        end = max(obs[-1].frame + pad, self.carried_until or 0)
-        if frame < obs[0].frame - pad or frame > end:
+        start, end = self.span(pad)
+        if frame < start or frame > end:
             return None
         # Motion is extrapolated at most `pad` frames; beyond that the box stays where it got to.
         if frame <= obs[0].frame:
