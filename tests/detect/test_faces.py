@@ -105,3 +105,9 @@ def test_model_path_comes_from_the_environment(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("WARDSAFE_FACE_MODEL", str(tmp_path / "elsewhere.onnx"))
     with pytest.raises(ConfigError, match="elsewhere.onnx"):
         load_face_detector()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (3, 5, 3), (2000, 10, 3)])
+def test_tiny_and_thin_images_give_no_faces_and_no_error(detector, shape):
+    blank = np.zeros(shape, np.uint8)
+    assert detector.detect(blank) == [] and detector.detect_photo(blank) == []
