@@ -26,6 +26,8 @@ MAX_IMAGE_PIXELS = 100_000_000
 # HEIC support. Thumbnails, depth maps and auxiliary images stay listed (so image_metadata can
 # report them) but are never decoded nor written: read_image decodes only the primary picture.
 pillow_heif.register_heif_opener()
+# The pillow-heif wheels for Linux, macOS and Windows carry libde265 (read) and x265 (write).
+HEIC_WRITABLE = bool(pillow_heif.libheif_info().get("HEIF"))
 
 # Pillow format names we accept for reading, and the ones we write per output suffix.
 _READ_FORMATS = ["JPEG", "PNG", "HEIF"]
@@ -219,6 +221,8 @@ def write_image(rgb: np.ndarray, path: Path) -> None:
     if image_format is None:
         raise InputError(f"{path.name}: cannot write a photo as {path.suffix or 'a file without extension'}; "
                          f"use one of {', '.join(sorted(_WRITE_FORMATS))}")
+    if image_format == "HEIF" and not HEIC_WRITABLE:
+        raise InputError(f"{path.name}: this installation has no HEIC encoder; write a .jpg or .png instead")
     array = np.asarray(rgb)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"write_image needs an HxWx3 uint8 array, got {array.dtype} {array.shape}")
