@@ -35,18 +35,23 @@ class PostgresMissing(RuntimeError):
 def find_bin_dir() -> Path:
     """The newest installed PostgreSQL bin folder (or ``WARDSAFE_PG_BIN``); PostgresMissing if none."""
     configured = os.environ.get("WARDSAFE_PG_BIN")
-    candidates = [Path(configured)] if configured else []
-    candidates += sorted(
-        (Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
+    # A folder named explicitly is the only one tried: a wrong setting should not be papered over.
+    candidates = (
+        [Path(configured)]
+        if configured
+        else sorted(
+            (Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
     )
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
+    where = f"WARDSAFE_PG_BIN={configured}" if configured else "/usr/lib/postgresql/*/bin"
     raise PostgresMissing(
-        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run `make setup` "
-        "(it installs the Debian package `postgresql`) or set WARDSAFE_PG_BIN"
+        f"PostgreSQL server binaries (initdb, pg_ctl) not found in {where}: run `make setup` "
+        "(it installs the Debian package `postgresql`) or set WARDSAFE_PG_BIN to their folder"
     )
 
 

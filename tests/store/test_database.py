@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -76,3 +78,11 @@ def test_an_unreachable_database_is_one_clear_error_without_the_password() -> No
     assert result.returncode == 4
     assert result.stderr.startswith("error: cannot open the database postgresql+psycopg://ward:***@127.0.0.1:")
     assert "s3cret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_postgresql_is_reported_clearly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pgserver import PostgresMissing, find_bin_dir
+
+    monkeypatch.setenv("WARDSAFE_PG_BIN", str(tmp_path))
+    with pytest.raises(PostgresMissing, match="run `make setup`"):
+        find_bin_dir()

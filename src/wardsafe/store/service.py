@@ -742,16 +742,27 @@ class PermissionService:
     # ---- governance ----------------------------------------------------------------------------
 
     def admin_requests(self, actor_id: int, state: RequestState | None = None, limit: int = 500) -> list[RequestView]:
-        """Every request with its decisions, newest first (governance roles only). A state filter
-        matches the effective state (so EXPIRED finds requests that ran out)."""
+        """Every request with its decisions, newest first, at most ``limit`` (governance roles only).
+        A state filter matches the effective state (so EXPIRED finds requests that ran out)."""
+        # Stored states that can show as the wanted one: PENDING/PERMITTED rows may have expired since.
+        stored = {
+            None: None,
+            RequestState.EXPIRED: [RequestState.PENDING.value, RequestState.PERMITTED.value],
+        }.get(state, [state.value] if state else None)
         with self._read() as session:
             now = self._now()
             self._governor(session, actor_id)
             query = select(RecordingRequest).order_by(RecordingRequest.created_at.desc(), RecordingRequest.id.desc())
-            if state is not None and state is not RequestState.EXPIRED:
-                query = query.where(RecordingRequest.state == state.value)
-            views = [self._request_view(request, now) for request in session.execute(query).scalars()]
-        return [v for v in views if state is None or v.state is state][:limit]
+            if stored is not None:
+                query = query.where(RecordingRequest.state.in_(stored))
+            views: list[RequestView] = []
+            for request in session.execute(query.execution_options(yield_per=200)).scalars():
+                view = self._request_view(request, now)
+                if state is None or view.state is state:
+                    views.append(view)
+                    if len(views) >= limit:
+                        break
+            return views
 
     def audit_entries(self, actor_id: int | None, limit: int = 200) -> list[AuditEntryView]:
         """The newest audit rows (governance roles; ``actor_id`` None means the command line)."""
