@@ -5,7 +5,8 @@ usage: .venv/bin/python bench/media_io.py [REPEATS]
 
 Builds a 4000x3000 JPEG (the sample ward photo scaled up, with EXIF orientation 6, as a phone
 held sideways writes it) in a temporary folder, then prints the median time of: probe,
-read_image (decode + turn upright), and write_image as JPEG, PNG and HEIC. No peer is timed:
+read_image (decode + turn upright), write_image as JPEG, PNG and HEIC, and probe on the sample
+clip (headers plus one decoded frame). No peer is timed:
 these are the I/O costs inside the 12 MP budget of `wardsafe redact`.
 """
 
@@ -51,7 +52,9 @@ def main(repeats: int = 3) -> None:
             rows.append((f"write_image {suffix}", _median_ms(lambda out=out: write_image(pixels, out), repeats)))
         print(f"12 MP photo ({pixels.shape[1]}x{pixels.shape[0]} upright), median of {repeats}:")
         for name, ms in rows:
-            print(f"  {name:<36} {ms:8.0f} ms")
+            print(f"  {name:<36} {ms:8.1f} ms")
+    clip = resources.files("wardsafe.samples") / "ward_clip.mp4"
+    print(f"  {'probe ward_clip.mp4 (640x360 H.264)':<36} {_median_ms(lambda: probe(clip), repeats):8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -148,6 +149,10 @@ def test_write_image_strips_all_metadata(tmp_path: Path, fixtures: Path, source:
     raw = out.read_bytes()
     for planted in PLANTED:
         assert planted not in raw, planted
+    if suffix == ".heic":  # also ask libheif itself: no EXIF/XMP blocks, thumbnails or depth images
+        heif = pillow_heif.open_heif(out)
+        assert len(heif) == 1 and not heif.info.get("exif") and not heif.info.get("xmp")
+        assert not heif.info.get("thumbnails") and not heif.info.get("depth_images") and not heif.info.get("metadata")
 
 
 def test_write_image_round_trip(tmp_path: Path, fixtures: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -49,6 +50,14 @@ def test_probe_variable_frame_rate_average(fixtures: Path, truth: dict) -> None:
     gaps = {round(b - a, 3) for a, b in zip(times, times[1:], strict=False)}
     assert len(gaps) > 2  # the fixture really is variable-rate
     assert 20 < info.fps < 40
+
+
+@pytest.mark.parametrize("name", VIDEOS)
+def test_fixture_frame_times_match_truth(fixtures: Path, truth: dict, name: str) -> None:
+    # The fixtures really are what truth.json says: every frame at its stated time (VFR included).
+    with av.open(str(fixtures / name)) as container:
+        times = [float(frame.time) for frame in container.decode(video=0)]
+    assert times == pytest.approx(truth[name]["times"], abs=0.002)
 
 
 @pytest.mark.parametrize("name", PHOTOS)
