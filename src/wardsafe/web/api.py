@@ -20,7 +20,7 @@ from wardsafe.store.service import (
     RequestView,
     StaffView,
 )
-from wardsafe.web.context import STAFF_KEY, check_csrf, check_rate, require_staff, service
+from wardsafe.web.context import STAFF_KEY, authenticate, check_csrf, check_rate, require_staff, service
 from wardsafe.web.security import CSRF_HEADER, csrf_token
 
 router = APIRouter(prefix="/api")
@@ -111,10 +111,10 @@ def cancel_request(request: Request, token: str) -> RequestView:
 
 
 @router.post("/session", tags=["staff"])
-def sign_in(request: Request, body: LoginBody) -> SessionBody:
+async def sign_in(request: Request, body: LoginBody) -> SessionBody:
     """Signs a staff member in (rate-limited per IP); 401 on wrong credentials."""
     check_rate(request, "login")
-    staff = service(request).authenticate(body.username, body.password)
+    staff = await authenticate(request, body.username, body.password)
     if staff is None:
         raise HTTPException(401, "the username or password is not right")
     request.session.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from http import HTTPStatus
@@ -70,6 +71,7 @@ def create_app(
             "patient": SlidingWindowLimiter(limits.patient_requests, limits.patient_window_s),
             "login": SlidingWindowLimiter(limits.logins, limits.login_window_s),
         },
+        login_slots=asyncio.Semaphore(limits.concurrent_logins),
         public_url=(os.environ.get(PUBLIC_URL_ENV) or "").rstrip("/") or None,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -5,12 +5,14 @@ Routes call the permission service and render its views; they hold no domain rul
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
 from wardsafe.permits.errors import NotFound
@@ -35,6 +37,9 @@ class WebLimits:
     logins: int = 10  # login attempts per IP per window
     login_window_s: float = 300.0
     max_body_bytes: int = 64 * 1024  # forms and JSON are small; nothing is uploaded here
+    # Password checks at once: argon2 takes 64 MiB and tens of ms of CPU each, so a burst of sign-ins
+    # queues here instead of taking all memory and starving patients' requests.
+    concurrent_logins: int = 2
 
 
 class RateLimited(Exception):
@@ -61,6 +66,7 @@ class WebState:
     templates: Jinja2Templates
     limits: WebLimits
     limiters: dict[str, SlidingWindowLimiter] = field(default_factory=dict)
+    login_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # The address patients' phones reach (e.g. https://wardsafe.trust.nhs.uk); signs encode it in QR codes.
     public_url: str | None = None
 
@@ -122,6 +128,14 @@ def signed_in_staff(request: Request) -> StaffView | None:
         request.session.clear()
         return None
     return staff
+
+
+async def authenticate(request: Request, username: str, password: str) -> StaffView | None:
+    """The staff member with these credentials, or None. At most ``concurrent_logins`` checks run at
+    once; the rest wait on the event loop, holding no worker thread that other requests need."""
+    state = web_state(request)
+    async with state.login_slots:
+        return await run_in_threadpool(state.service.authenticate, username, password)
 
 
 def require_staff(request: Request) -> StaffView:

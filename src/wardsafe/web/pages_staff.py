@@ -18,6 +18,7 @@ from wardsafe.permits.model import DecisionKind, RequestState
 from wardsafe.store.service import NewIncident, StaffView
 from wardsafe.web.context import (
     STAFF_KEY,
+    authenticate,
     check_csrf,
     check_rate,
     flash,
@@ -50,7 +51,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:  # no
 
 
 @router.post("/login", name="login", response_model=None)
-def login(
+async def login(
     request: Request,
     csrf_token: Annotated[str, Form()] = "",
     username: Annotated[str, Form(max_length=200)] = "",
@@ -60,7 +61,7 @@ def login(
     """Signs a staff member in. The session is renewed, so a token planted before sign-in is useless."""
     check_csrf(request, csrf_token)
     check_rate(request, "login")
-    staff = service(request).authenticate(username, password) if username and password else None
+    staff = await authenticate(request, username, password) if username and password else None
     if staff is None:
         context = {"next": _safe_next(next), "error": "The username or password is not right.", "username": username}
         return render(request, "login.html", context, status_code=401)
