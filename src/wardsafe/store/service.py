@@ -13,8 +13,10 @@ Expiry is computed from the clock when a request is read; it is not a stored sta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -126,6 +128,10 @@ class PermissionService:
         self.clock = clock
         self._sessions = make_sessionmaker(engine)
         self._postgres = engine.dialect.name == "postgresql"
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
+        # gives some threads multi-second waits under load. Queueing this process's writers on a
+        # lock instead hands the database over as soon as it is free (other processes still poll).
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @classmethod
     def open(cls, database_url: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> PermissionService:
@@ -150,7 +156,7 @@ class PermissionService:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with session_scope(self._sessions) as session:
+        with self._write_lock, session_scope(self._sessions) as session:
             yield session
 
     @contextmanager
