@@ -136,14 +136,18 @@ def test_sign_in_with_the_keyboard_only_and_focus_is_visible(browser, base_url: 
 
 CHECK_LAYOUT = """() => {
   const small = [];
-  const targets = 'button, .button, input:not([type=hidden]), select, textarea, label.choice, header nav a';
+  const targets = 'button, .button, input:not([type=hidden]), select, textarea, label.choice, header nav a, ul.links a';
   for (const el of document.querySelectorAll(targets)) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;  // not displayed
     if (el.closest('label.choice') && el.tagName === 'INPUT') continue;  // the whole label is the target
     if (box.height < 44) small.push(`${el.tagName}.${el.className} ${Math.round(box.height)}px`);
   }
+  // Every form control must have a label a screen reader announces.
+  const unlabelled = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name);
   return {
+    unlabelled,
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
     small,
@@ -195,6 +199,8 @@ def test_phone_pages_fit_and_have_big_tap_targets(browser, base_url: str, servic
             problems.append(f"{name}: {layout['scrollWidth']}px wide in a {layout['innerWidth']}px viewport")
         if layout["small"]:
             problems.append(f"{name}: tap targets under 44px: {layout['small']}")
+        if layout["unlabelled"]:
+            problems.append(f"{name}: controls without a label: {layout['unlabelled']}")
         if not layout["h1"]:
             problems.append(f"{name}: no visible heading")
         context.close()
