@@ -13,13 +13,12 @@ Expiry is computed from the clock when a request is read; it is not a stored sta
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +35,6 @@ from wardsafe.errors import InputError
 from wardsafe.permits import lifecycle
 from wardsafe.permits.errors import NotAllowed, NotFound
 from wardsafe.permits.model import (
-    CONDITION_TEXT,
     Condition,
     Conditions,
     DecisionKind,
@@ -46,7 +44,7 @@ from wardsafe.permits.model import (
     Verdict,
 )
 from wardsafe.permits.policy import ROLES, AreaPolicy, Policy
-from wardsafe.store import codes
+from wardsafe.store import codes, convert
 from wardsafe.store.db import init_db, make_sessionmaker, session_scope
 from wardsafe.store.models import AuditEvent, AuditHead, Incident, Involvement, Permit, RecordingRequest, Staff
 from wardsafe.store.models import StaffArea as StaffAreaRow
@@ -101,11 +99,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _load_json_list(text: str) -> list[Any]:
-    value = json.loads(text)
-    return value if isinstance(value, list) else []
-
-
 def _clean(text: str | None, what: str, max_length: int, required: bool = True) -> str | None:
     """Trimmed text; InputError if required and blank, or too long."""
     value = (text or "").strip()
@@ -131,7 +124,7 @@ class PermissionService:
         # SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
         # gives some threads multi-second waits under load. Queueing this process's writers on a
         # lock instead hands the database over as soon as it is free (other processes still poll).
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @classmethod
     def open(cls, database_url: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> PermissionService:
@@ -190,12 +183,6 @@ class PermissionService:
             raise NotAllowed("only governance staff can do this")
         return f"staff:{staff.username}"
 
-    def _area_name(self, area_id: str) -> str:
-        try:
-            return self.policy.area(area_id).name
-        except NotFound:
-            return area_id  # an area removed from the policy since; keep showing its records
-
     def _request_by_code(self, session: Session, request_code: str, lock: bool = False) -> RecordingRequest:
         code = codes.normalise_code(request_code, codes.REQUEST_CODE_GROUPS)
         query = select(RecordingRequest).where(RecordingRequest.code == code)
@@ -219,6 +206,9 @@ class PermissionService:
         valid_until = request.permit.valid_until if request.permit else None
         return lifecycle.effective_state(RequestState(request.state), now, request.decide_by, valid_until)
 
+    def _view(self, request: RecordingRequest, now: datetime) -> RequestView:
+        return convert.request_view(self.policy, request, self._state(request, now))
+
     def _unique_code(self, session: Session, column: Any, groups: tuple[int, ...]) -> str:
         for _ in range(CODE_ATTEMPTS):
             code = codes.new_code(groups)
@@ -226,99 +216,15 @@ class PermissionService:
                 return code
         raise RuntimeError("could not find a free code")  # 25^6 codes: only when astronomically full
 
-    # ---- views ---------------------------------------------------------------------------------
-
-    def _area_view(self, area: AreaPolicy) -> AreaView:
-        return AreaView(
-            id=area.id,
-            name=area.name,
-            kind=area.kind,
-            media=area.media,
-            purposes=area.purposes,
-            conditions=Conditions(self.policy.default_conditions | area.conditions).sorted_codes(),
-            permit_hours=area.permit_hours,
-        )
-
-    @staticmethod
-    def _staff_view(staff: Staff) -> StaffView:
-        return StaffView(
-            id=staff.id,
-            username=staff.username,
-            display_name=staff.display_name,
-            role=staff.role,  # type: ignore[arg-type]
-            areas=staff.area_ids,
-            active=staff.active,
-        )
-
-    def _permit_view(self, request: RecordingRequest, state: RequestState) -> PermitView | None:
-        permit = request.permit
-        if permit is None:
-            return None
-        names = {inv.staff.username: inv.staff.display_name for inv in request.involvements}
-        withdrawn_by = next(
-            (inv.staff.display_name for inv in request.involvements if inv.staff_id == permit.withdrawn_by), None
-        )
-        condition_codes = Conditions(frozenset(Condition(c) for c in _load_json_list(permit.conditions)))
-        return PermitView(
-            code=permit.code,
-            request_code=request.code,
-            area_id=request.area_id,
-            area_name=self._area_name(request.area_id),
-            media=[Media(m) for m in request.media.split(",")],
-            purpose=Purpose(request.purpose),
-            state=state,
-            valid_from=permit.valid_from,
-            valid_until=permit.valid_until,
-            conditions=[ConditionView(code=c, text=CONDITION_TEXT[c]) for c in condition_codes.sorted_codes()],
-            unidentifiable_staff=[names.get(u, u) for u in _load_json_list(permit.unidentifiable_staff)],
-            patient_name=request.patient_name,
-            used_at=permit.used_at,
-            withdrawn_at=permit.withdrawn_at,
-            withdrawn_by=withdrawn_by,
-            withdrawal_reason=permit.withdrawal_reason,
-        )
-
-    def _request_view(self, request: RecordingRequest, now: datetime) -> RequestView:
-        state = self._state(request, now)
-        return RequestView(
-            code=request.code,
-            area_id=request.area_id,
-            area_name=self._area_name(request.area_id),
-            media=[Media(m) for m in request.media.split(",")],
-            purpose=Purpose(request.purpose),
-            patient_name=request.patient_name,
-            contact=request.contact,
-            note=request.note,
-            state=state,
-            created_at=request.created_at,
-            decide_by=request.decide_by,
-            policy=PolicyAnswer(
-                verdict=Verdict(request.verdict),
-                reasons=_load_json_list(request.reasons),
-                conditions=[Condition(c) for c in _load_json_list(request.policy_conditions)],
-            ),
-            decisions=[
-                DecisionView(
-                    staff_username=inv.staff.username,
-                    staff_name=inv.staff.display_name,
-                    decision=DecisionKind(inv.decision) if inv.decision else None,
-                    reason=inv.reason,
-                    decided_at=inv.decided_at,
-                )
-                for inv in request.involvements
-            ],
-            permit=self._permit_view(request, state),
-        )
-
     # ---- areas and policy ----------------------------------------------------------------------
 
     def list_areas(self) -> list[AreaView]:
         """Every area in the policy, in policy order."""
-        return [self._area_view(area) for area in self.policy.areas]
+        return [convert.area_view(self.policy, area) for area in self.policy.areas]
 
     def get_area(self, area_id: str) -> AreaView:
         """One area; NotFound if the policy has none with this id."""
-        return self._area_view(self.policy.area(area_id))
+        return convert.area_view(self.policy, self.policy.area(area_id))
 
     def list_area_staff(self, area_id: str) -> list[StaffView]:
         """Active staff who work in this area (for the request form's 'staff involved' choice)."""
@@ -330,7 +236,7 @@ class PermissionService:
                 .where(StaffAreaRow.area_id == area_id, Staff.active.is_(True))
                 .order_by(Staff.display_name)
             ).scalars()
-            return [self._staff_view(staff) for staff in rows]
+            return [convert.staff_view(staff) for staff in rows]
 
     def check_request(self, area_id: str, media: list[Media], purpose: Purpose) -> PolicyAnswer:
         """What the policy says about this request, without storing anything."""
@@ -373,7 +279,7 @@ class PermissionService:
                     if request.state == RequestState.PERMITTED:
                         self._issue_permit(session, request, now, {}, actor="system")
                     session.flush()
-                    return CreatedRequest(token=token, request=self._request_view(request, now))
+                    return CreatedRequest(token=token, request=self._view(request, now))
             except IntegrityError:
                 continue  # two requests drew the same code at the same moment: draw again
         raise RuntimeError("could not store the request")
@@ -435,7 +341,7 @@ class PermissionService:
         decisions: dict[str, DecisionKind],
         actor: str,
     ) -> Permit:
-        policy_conditions = Conditions(frozenset(Condition(c) for c in _load_json_list(request.policy_conditions)))
+        policy_conditions = Conditions(frozenset(Condition(c) for c in convert.json_list(request.policy_conditions)))
         conditions = lifecycle.permit_conditions(policy_conditions, decisions)
         hours = self.policy.area(request.area_id).permit_hours
         valid_from, valid_until = lifecycle.permit_period(now, hours)
@@ -458,7 +364,7 @@ class PermissionService:
     def get_request_by_token(self, token: str) -> RequestView:
         """The patient's view of their request; NotFound for an unknown token."""
         with self._read() as session:
-            return self._request_view(self._request_by_token(session, token), self._now())
+            return self._view(self._request_by_token(session, token), self._now())
 
     def cancel_request(self, token: str) -> RequestView:
         """The patient cancels a pending request or an unused permit."""
@@ -468,7 +374,7 @@ class PermissionService:
             request.state = lifecycle.cancel(self._state(request, now)).value
             request.updated_at = now
             self._audit(session, now, "patient", "request.cancelled", request.code)
-            return self._request_view(request, now)
+            return self._view(request, now)
 
     def mark_permit_used(self, token: str) -> RequestView:
         """The patient declares the permit used for publishing; staff can no longer withdraw it."""
@@ -480,7 +386,7 @@ class PermissionService:
             assert request.permit is not None  # USE is legal only from PERMITTED, which has a permit
             request.permit.used_at = now
             self._audit(session, now, "patient", "permit.used", request.code, permit=request.permit.code)
-            return self._request_view(request, now)
+            return self._view(request, now)
 
     # ---- staff ---------------------------------------------------------------------------------
 
@@ -501,7 +407,7 @@ class PermissionService:
                 )
                 .order_by(RecordingRequest.created_at, RecordingRequest.id)
             ).scalars()
-            return [self._request_view(request, now) for request in rows]
+            return [self._view(request, now) for request in rows]
 
     def staff_requests(self, staff_id: int) -> list[RequestView]:
         """Every request the staff member is involved in, newest first (to review or withdraw)."""
@@ -515,7 +421,7 @@ class PermissionService:
                 .order_by(RecordingRequest.created_at.desc(), RecordingRequest.id.desc())
                 .limit(500)
             ).scalars()
-            return [self._request_view(request, now) for request in rows]
+            return [self._view(request, now) for request in rows]
 
     def get_request_for_staff(self, staff_id: int, request_code: str) -> RequestView:
         """A request the staff member is involved in (or any, for governance roles); NotFound otherwise."""
@@ -525,7 +431,7 @@ class PermissionService:
             involved = any(inv.staff_id == staff.id for inv in request.involvements)
             if not involved and staff.role not in self.policy.governance_roles:
                 raise NotFound("no request with this code")
-            return self._request_view(request, self._now())
+            return self._view(request, self._now())
 
     def decide(
         self, staff_id: int, request_code: str, decision: DecisionKind, reason: str | None = None
@@ -554,7 +460,7 @@ class PermissionService:
                 self._issue_permit(session, request, now, decisions, actor=actor)
             elif state is RequestState.DECLINED:
                 self._audit(session, now, actor, "request.declined", request.code)
-            return self._request_view(request, now)
+            return self._view(request, now)
 
     def withdraw(self, staff_id: int, request_code: str, reason: str) -> RequestView:
         """An involved staff member withdraws an issued permit before it is used for publishing.
@@ -573,7 +479,7 @@ class PermissionService:
             self._audit(
                 session, now, f"staff:{staff.username}", "permit.withdrawn", request.code, permit=request.permit.code
             )
-            return self._request_view(request, now)
+            return self._view(request, now)
 
     def verify_permit(self, permit_code: str) -> PermitView:
         """Looks a permit up by its verification code (staff checking a patient's card); NotFound if none.
@@ -584,7 +490,7 @@ class PermissionService:
             if permit is None:
                 raise NotFound("no permit with this code")
             now = self._now()
-            view = self._permit_view(permit.request, self._state(permit.request, now))
+            view = convert.permit_view(self.policy, permit.request, self._state(permit.request, now))
             assert view is not None
             return view
 
@@ -616,19 +522,7 @@ class PermissionService:
                 session, now, f"staff:{staff.username}", "incident.logged", f"incident-{incident.id}",
                 area=area.id, kind=new.kind,
             )  # fmt: skip
-            return self._incident_view(incident)
-
-    def _incident_view(self, incident: Incident) -> IncidentView:
-        return IncidentView(
-            id=incident.id,
-            area_id=incident.area_id,
-            area_name=self._area_name(incident.area_id),
-            kind=incident.kind,
-            occurred_at=incident.occurred_at,
-            description=incident.description,
-            reported_by=incident.reporter.display_name,
-            created_at=incident.created_at,
-        )
+            return convert.incident_view(self.policy, incident)
 
     def _require_dashboard(self, session: Session, staff_id: int) -> Staff:
         staff = self._staff(session, staff_id)
@@ -643,7 +537,7 @@ class PermissionService:
             query = select(Incident).order_by(Incident.occurred_at.desc(), Incident.id.desc()).limit(1000)
             if area_id is not None:
                 query = query.where(Incident.area_id == area_id)
-            return [self._incident_view(incident) for incident in session.execute(query).scalars()]
+            return [convert.incident_view(self.policy, incident) for incident in session.execute(query).scalars()]
 
     def incident_counts(self, staff_id: int) -> list[IncidentCount]:
         """Counts by area and month in the trust's time zone (dashboard roles only), by area then month."""
@@ -654,7 +548,7 @@ class PermissionService:
         # Grouped here rather than in SQL: the month boundary is local time, the same on every database.
         counts = Counter((area_id, at.astimezone(zone).strftime("%Y-%m")) for area_id, at in rows)
         return [
-            IncidentCount(area_id=area_id, area_name=self._area_name(area_id), month=month, count=count)
+            IncidentCount(area_id=area_id, area_name=convert.area_name(self.policy, area_id), month=month, count=count)
             for (area_id, month), count in sorted(counts.items())
         ]
 
@@ -704,7 +598,7 @@ class PermissionService:
                 session.add(staff)
                 session.flush()
                 self._audit(session, now, actor, "staff.added", f"staff:{name}", role=role, areas=area_ids)
-                return self._staff_view(staff)
+                return convert.staff_view(staff)
         except IntegrityError:
             raise InputError(f"the username {name!r} is taken") from None
 
@@ -714,7 +608,7 @@ class PermissionService:
             staff = session.execute(
                 select(Staff).where(Staff.username == username.strip().lower())
             ).scalar_one_or_none()
-            view = self._staff_view(staff) if staff is not None else None
+            view = convert.staff_view(staff) if staff is not None else None
             stored = staff.password_hash if staff is not None and staff.active else None
         # Verified outside the transaction: argon2 takes tens of milliseconds and holds no lock.
         return view if verify_password(stored, password) else None
@@ -725,13 +619,13 @@ class PermissionService:
             staff = session.get(Staff, staff_id)
             if staff is None:
                 raise NotFound("no such staff account")
-            return self._staff_view(staff)
+            return convert.staff_view(staff)
 
     def list_staff(self, actor_id: int) -> list[StaffView]:
         """Every account (governance roles only)."""
         with self._read() as session:
             self._governor(session, actor_id)
-            return [self._staff_view(s) for s in session.execute(select(Staff).order_by(Staff.username)).scalars()]
+            return [convert.staff_view(s) for s in session.execute(select(Staff).order_by(Staff.username)).scalars()]
 
     def can_govern(self, staff_id: int) -> bool:
         """Whether the staff member holds a governance role (sees every request, audit, export)."""
@@ -763,7 +657,7 @@ class PermissionService:
                 query = query.where(RecordingRequest.state.in_(stored))
             views: list[RequestView] = []
             for request in session.execute(query.execution_options(yield_per=200)).scalars():
-                view = self._request_view(request, now)
+                view = self._view(request, now)
                 if state is None or view.state is state:
                     views.append(view)
                     if len(views) >= limit:
@@ -775,20 +669,7 @@ class PermissionService:
         with self._read() as session:
             self._governor(session, actor_id)
             rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)).scalars()
-            return [self._audit_view(row) for row in rows]
-
-    @staticmethod
-    def _audit_view(row: AuditEvent) -> AuditEntryView:
-        return AuditEntryView(
-            seq=row.seq,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            subject=row.subject,
-            details=json.loads(row.details) if row.details.startswith("{") else {"raw": row.details},
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+            return [convert.audit_view(row) for row in rows]
 
     def audit_verify(self) -> AuditReport:
         """Checks the whole hash chain; names the first edited, removed or reordered row."""
@@ -821,8 +702,9 @@ class PermissionService:
             requests = session.execute(
                 select(RecordingRequest).join(Permit).order_by(RecordingRequest.created_at, RecordingRequest.id)
             ).scalars()
-            permits = [self._request_view(request, now) for request in requests]
+            permits = [self._view(request, now) for request in requests]
             events = [
-                self._audit_view(row) for row in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+                convert.audit_view(row)
+                for row in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
             ]
         return build_bundle(self.policy, permits, events, now)
