@@ -165,3 +165,20 @@ def test_sign_out(client) -> None:  # type: ignore[no-untyped-def]
     client.post("/logout", data={"csrf_token": token})
     response = client.get("/staff", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_area_without_staff_says_nobody_can_agree(client) -> None:  # type: ignore[no-untyped-def]
+    assert "No staff are registered for this area yet" in client.get("/a/maternity-ward").text
+    assert "No staff are registered" not in client.get("/a/outpatients-3").text  # allowed without decisions
+
+
+def test_area_where_nothing_is_allowed_offers_no_form(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/a/main-waiting")
+    assert "Recording is not allowed in this area." in page.text and "Send my request" not in page.text
+
+
+def test_allowed_request_gets_its_permit_at_once(client) -> None:  # type: ignore[no-untyped-def]
+    response = ask(client, area="outpatients-3", staff=(), media=["audio"], purpose="consultation_audio")
+    page = client.get(_status_path(response))
+    assert 'data-testid="request-state">Permitted<' in page.text
+    assert "Tell everyone present before you start recording." in page.text
