@@ -102,6 +102,12 @@ def test_rows_out_of_sequence_and_a_rebuilt_tail_are_caught() -> None:
     assert not result.ok and result.first_bad_seq == 4
 
 
+def test_a_row_added_after_the_head_is_caught() -> None:
+    chain = make_chain(5)
+    result = check(chain, chain[2])  # rows 4 and 5 were inserted by hand, the head left alone
+    assert not result.ok and result.first_bad_seq == 4 and "after the recorded head" in (result.problem or "")
+
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError):
         row_hash(GENESIS_HASH, 1, datetime(2026, 1, 1), "a", "b", "c", "{}")

@@ -89,6 +89,10 @@ def verify_chain(records: Iterable[AuditRecord], head_seq: int, head_hash: str) 
             if record.seq > expected_seq:
                 return bad(expected_seq, f"row {expected_seq} is missing (next row is {record.seq})")
             return bad(record.seq, f"row {record.seq} is out of order (expected row {expected_seq})")
+        if record.seq > head_seq:
+            return bad(
+                record.seq, f"row {record.seq} comes after the recorded head (row {head_seq}): added outside WardSafe"
+            )
         computed = row_hash(
             record.prev_hash, record.seq, record.at, record.actor, record.action, record.subject, record.details
         )
@@ -103,6 +107,6 @@ def verify_chain(records: Iterable[AuditRecord], head_seq: int, head_hash: str) 
     last = expected_seq - 1
     if head_seq > last:
         return bad(last + 1, f"row {last + 1} is missing: the trail ends at row {last} but {head_seq} were written")
-    if head_seq < last or head_hash != prev_hash:
+    if head_hash != prev_hash:
         return bad(last, f"row {last} does not match the recorded head of the trail")
     return ChainCheck(True, count, prev_hash)
