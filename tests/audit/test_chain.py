@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wardsafe.audit.chain import GENESIS_HASH, AuditRecord, canonical_json, row_hash, verify_chain
@@ -50,6 +50,8 @@ FIELDS = {
 }
 
 
+# No wall-clock deadline: these pure tests are fast, but a shared 2-core machine can stall any example.
+@settings(deadline=None)
 @given(n=st.integers(1, 12), data=st.data())
 def test_editing_any_field_of_any_row_is_named(n: int, data: st.DataObject) -> None:
     chain = make_chain(n)
@@ -62,6 +64,7 @@ def test_editing_any_field_of_any_row_is_named(n: int, data: st.DataObject) -> N
     assert result.first_bad_seq == k + 1, result.problem
 
 
+@settings(deadline=None)
 @given(n=st.integers(1, 12), data=st.data())
 def test_removing_any_row_is_named(n: int, data: st.DataObject) -> None:
     chain = make_chain(n)
@@ -73,6 +76,7 @@ def test_removing_any_row_is_named(n: int, data: st.DataObject) -> None:
     assert "missing" in (result.problem or "")
 
 
+@settings(deadline=None)
 @given(n=st.integers(2, 12), data=st.data())
 def test_moving_any_row_is_named(n: int, data: st.DataObject) -> None:
     chain = make_chain(n)

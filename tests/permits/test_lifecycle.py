@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wardsafe.permits import lifecycle
@@ -61,6 +61,8 @@ decision_lists = st.lists(
 )
 
 
+# No wall-clock deadline: these pure tests are fast, but a shared 2-core machine can stall any example.
+@settings(deadline=None)
 @given(involved=st.lists(st.sampled_from(STAFF), min_size=1, max_size=4, unique=True), steps=decision_lists)
 def test_decisions_follow_the_rules(involved: list[str], steps: list[tuple[str, DecisionKind]]) -> None:
     state, decisions = RequestState.PENDING, {}
@@ -91,6 +93,7 @@ def test_decisions_follow_the_rules(involved: list[str], steps: list[tuple[str, 
         state, decisions = new_state, new_decisions
 
 
+@settings(deadline=None)
 @given(
     st.dictionaries(st.sampled_from(STAFF), st.sampled_from([DecisionKind.AGREE, DecisionKind.AGREE_IF_UNIDENTIFIABLE]))
 )
@@ -103,6 +106,7 @@ def test_permit_conditions_are_the_strictest_of_policy_and_decisions(decisions: 
     assert (Condition.STAFF_UNIDENTIFIABLE in combined.codes) == bool(hidden)
 
 
+@settings(deadline=None)
 @given(st.sets(st.sampled_from(list(Condition))), st.sets(st.sampled_from(list(Condition))))
 def test_combining_conditions_only_adds(a: set[Condition], b: set[Condition]) -> None:
     left, right = Conditions(frozenset(a)), Conditions(frozenset(b))
@@ -111,6 +115,7 @@ def test_combining_conditions_only_adds(a: set[Condition], b: set[Condition]) ->
     assert both.sorted_codes() == [c for c in Condition if c in a | b]
 
 
+@settings(deadline=None)
 @given(st.sets(st.sampled_from(list(Media)), min_size=1), st.sampled_from(list(Purpose)))
 def test_policy_answer_is_the_strictest_verdict(media: set[Media], purpose: Purpose) -> None:
     area = POLICY.area("bay")
@@ -133,6 +138,7 @@ def test_unnamed_media_are_never_allowed_and_waiting_areas_refuse() -> None:
     assert lifecycle.answer_request(POLICY, POLICY.area("bay"), [], Purpose.FAMILY).verdict is V.NEVER
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=72 * 60))
 def test_expiry_is_exact(minutes: int) -> None:
     now = T0 + timedelta(minutes=minutes)
