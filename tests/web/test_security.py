@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from wardsafe.errors import ConfigError
+from wardsafe.store.service import NewRequest
 from wardsafe.web.context import WebLimits
 from wardsafe.web.security import SECRET_ENV, SlidingWindowLimiter, load_secret
 from wardsafe.web.serving import hide_token
@@ -148,3 +149,29 @@ def test_access_logs_hide_patient_tokens() -> None:
     assert hide_token("/r/abc/cancel") == "/r/…/cancel"
     assert hide_token("/api/requests/abc?x=1") == "/api/requests/…?x=1"
     assert hide_token("/staff/requests/K7Q-4MP") == "/staff/requests/K7Q-4MP"
+
+
+def test_a_broken_database_gives_a_plain_500_and_logs_nothing_personal(client, service, caplog) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    token = csrf_of(client, "/a/radiotherapy-1")
+    # A real failure deep in the store: storing a request now fails, and the database's error message
+    # carries the values it tried to store (the patient's name and number).
+    with service.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE gone (x INTEGER)"))
+        connection.execute(
+            text("CREATE TRIGGER break_requests BEFORE INSERT ON requests BEGIN INSERT INTO gone VALUES (1); END")
+        )
+        connection.execute(text("DROP TABLE gone"))
+    data = {"patient_name": "Zebedee Quill", "contact": "07700 900999", "media": ["video"], "purpose": "family",
+            "staff": ["alice"]}  # fmt: skip
+    with caplog.at_level("DEBUG"):
+        page = client.post("/a/radiotherapy-1", data={**data, "csrf_token": token})
+        api = client.post("/api/requests", json={**data, "area_id": "radiotherapy-1"})
+    with pytest.raises(Exception, match="Zebedee"):  # what would have leaked: the failure names the patient
+        service.create_request(NewRequest(**data, area_id="radiotherapy-1"))
+    assert page.status_code == 500 and "Something went wrong on our side" in page.text
+    assert "Zebedee" not in page.text and "Traceback" not in page.text
+    assert api.status_code == 500 and api.json()["detail"].startswith("something went wrong")
+    assert "unexpected OperationalError on POST /a/{area_id}" in caplog.text
+    assert "Zebedee" not in caplog.text and "900999" not in caplog.text

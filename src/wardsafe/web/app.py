@@ -30,7 +30,13 @@ from wardsafe.web.context import (
     render,
     signed_in_staff,
 )
-from wardsafe.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, SlidingWindowLimiter, load_secret
+from wardsafe.web.security import (
+    BodySizeLimitMiddleware,
+    SafeErrorsMiddleware,
+    SecurityHeadersMiddleware,
+    SlidingWindowLimiter,
+    load_secret,
+)
 
 log = logging.getLogger("wardsafe.web")
 
@@ -86,7 +92,8 @@ def create_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    # Added last so it runs first: the body limit applies before anything reads the body.
+    # Middleware added last runs first: errors are caught around everything, then the body limit
+    # applies before anything reads the body, then headers, then the session.
     app.add_middleware(
         SessionMiddleware,
         secret_key=load_secret(settings.data_dir),
@@ -97,6 +104,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(SafeErrorsMiddleware, logger=log)
     return app
 
 
@@ -159,12 +167,6 @@ def _add_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
         return _error(request, 422, "Some of what was sent could not be read. Go back and check the form.")
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # Logged by type only: messages from deep down can carry what a patient typed.
-        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.scope.get("route_name", ""))
-        return _error(request, 500, "Something went wrong on our side. Nothing was changed; please try again.")
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:

@@ -7,6 +7,7 @@ only supplies the secret it signs with and the checks that sit beside it.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -174,6 +175,58 @@ async def _too_large(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class SafeErrorsMiddleware:
+    """Turns any unexpected exception into a plain 500 answer, logged by type and route only.
+
+    Exception messages from deep down (a database error lists the values it tried to store) can
+    carry what a patient typed; so the exception never reaches the server's traceback log.
+    """
+
+    HTML = (
+        b'<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        b'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        b'<link rel="stylesheet" href="/static/style.css"><title>Something went wrong</title></head>'
+        b'<body><main id="main"><h1>Something went wrong</h1><div class="error" role="alert"><p>'
+        b"Something went wrong on our side. Nothing was changed; please try again.</p></div>"
+        b'<p><a href="/">Back to the start</a></p></main></body></html>'
+    )
+    JSON = b'{"detail":"something went wrong on our side; nothing was changed"}'
+
+    def __init__(self, app: ASGIApp, logger: logging.Logger) -> None:
+        self.app = app
+        self.log = logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the point is to catch everything, and say little
+            route = getattr(scope.get("route"), "path", "?")
+            self.log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), route)
+            if started:
+                return  # the answer was under way; the connection just ends
+            is_api = scope.get("path", "").startswith("/api/")
+            body, kind = (self.JSON, b"application/json") if is_api else (self.HTML, b"text/html; charset=utf-8")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:
