@@ -240,3 +240,9 @@ def test_failed_change_leaves_no_audit_row(service: PermissionService, staff_ids
     with pytest.raises(InputError):
         service.withdraw(staff_ids["alice"], created.request.code, "  ")
     assert service.audit_verify().rows == rows
+
+
+def test_an_nhs_number_is_refused_not_stored(service: PermissionService, staff_ids: dict[str, int]) -> None:
+    with pytest.raises(InputError, match="NHS number"):
+        ask(service, ["alice"], note="NHS 943 476 5919")
+    assert service.admin_requests(staff_ids["gov"]) == []

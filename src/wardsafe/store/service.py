@@ -34,6 +34,7 @@ from wardsafe.config import Settings, get_settings
 from wardsafe.errors import InputError
 from wardsafe.permits import lifecycle
 from wardsafe.permits.errors import NotAllowed, NotFound
+from wardsafe.permits.identifiers import contains_nhs_number
 from wardsafe.permits.model import (
     Condition,
     Conditions,
@@ -255,6 +256,8 @@ class PermissionService:
         patient_name = _clean(new.patient_name, "the name staff can call you", 80)
         contact = _clean(new.contact, "how to reach you", 120)
         note = _clean(new.note, "the note", 500, required=False)
+        if contains_nhs_number(f"{patient_name} {note or ''}"):
+            raise InputError("please do not give your NHS number: WardSafe does not need it")
         media = sorted(set(new.media))
         answer = lifecycle.answer_request(self.policy, area, media, new.purpose)
         usernames = list(dict.fromkeys(u.strip().lower() for u in new.staff if u.strip()))
