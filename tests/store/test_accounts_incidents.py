@@ -98,3 +98,28 @@ def test_areas_come_from_the_policy(service: PermissionService) -> None:
     assert service.timezone == "Europe/London"
     with pytest.raises(NotFound):
         service.get_area("roof")
+
+
+def test_disabled_staff_cannot_sign_in_or_act(service: PermissionService, staff_ids: dict[str, int]) -> None:
+    from wardsafe.permits.model import DecisionKind, Media, Purpose
+    from wardsafe.store.service import NewRequest
+
+    new = NewRequest(
+        area_id="radiotherapy-1", media=[Media.PHOTO], purpose=Purpose.FAMILY, patient_name="P", contact="c",
+        staff=["bob"],
+    )  # fmt: skip
+    code = service.create_request(new).request.code
+    assert not service.set_staff_active("BOB", False).active
+    assert service.authenticate("bob", "bob-password") is None
+    with pytest.raises(NotAllowed):
+        service.decide(staff_ids["bob"], code, DecisionKind.AGREE)
+    with pytest.raises(InputError, match="no active staff member"):
+        service.create_request(new)
+    assert service.set_staff_active("bob", True, actor_id=staff_ids["gov"]).active
+    assert service.authenticate("bob", "bob-password") is not None
+    with pytest.raises(NotAllowed):
+        service.set_staff_active("bob", False, actor_id=staff_ids["mona"])
+    with pytest.raises(NotFound):
+        service.set_staff_active("nobody", False)
+    actions = [e.action for e in service.audit_entries(None, limit=3)]
+    assert actions[:2] == ["staff.enabled", "staff.disabled"]

@@ -62,3 +62,13 @@ def test_staff_add_from_stdin_and_its_errors(tmp_path: Path) -> None:
         assert failed.stderr.startswith(message), failed.stderr
         assert "Traceback" not in failed.stderr
     assert service_at(tmp_path).authenticate("gina", "long enough") is not None
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "wardsafe", "staff", *args], capture_output=True, text=True,
+                              env=env, timeout=120, start_new_session=True)  # fmt: skip
+
+    assert cli("disable", "gina").stdout.strip() == "disabled gina"
+    assert cli("list").stdout.splitlines() == ["gina\tadmin\tdisabled\t-\tGina Ovens"]
+    assert service_at(tmp_path).authenticate("gina", "long enough") is None
+    missing = cli("enable", "nobody")
+    assert missing.returncode == 5 and missing.stderr.strip() == "error: no staff account 'nobody'"

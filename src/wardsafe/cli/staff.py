@@ -36,6 +36,28 @@ def add(
     typer.echo(f"added {staff.role} {staff.username} ({staff.display_name}) working in {areas}")
 
 
+@staff_app.command("list")
+def list_accounts() -> None:
+    """List every account: username, role, whether active, areas, name."""
+    for staff in _service().list_staff(actor_id=None):
+        state = "active" if staff.active else "disabled"
+        typer.echo(f"{staff.username}\t{staff.role}\t{state}\t{','.join(staff.areas) or '-'}\t{staff.display_name}")
+
+
+@staff_app.command("disable")
+def disable(username: Annotated[str, typer.Argument(help="The account to disable.")]) -> None:
+    """Disable an account (it can no longer sign in or decide); its past decisions stay on record."""
+    staff = _service().set_staff_active(username, False)
+    typer.echo(f"disabled {staff.username}")
+
+
+@staff_app.command("enable")
+def enable(username: Annotated[str, typer.Argument(help="The account to enable again.")]) -> None:
+    """Enable a disabled account again."""
+    staff = _service().set_staff_active(username, True)
+    typer.echo(f"enabled {staff.username}")
+
+
 def _service():  # type: ignore[no-untyped-def]
     # Imported when a command runs, so that other commands start without loading the database stack.
     from wardsafe.store.service import PermissionService

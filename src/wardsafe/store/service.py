@@ -624,11 +624,27 @@ class PermissionService:
                 raise NotFound("no such staff account")
             return convert.staff_view(staff)
 
-    def list_staff(self, actor_id: int) -> list[StaffView]:
-        """Every account (governance roles only)."""
+    def list_staff(self, actor_id: int | None) -> list[StaffView]:
+        """Every account (governance roles; ``actor_id`` None means the command line)."""
         with self._read() as session:
             self._governor(session, actor_id)
             return [convert.staff_view(s) for s in session.execute(select(Staff).order_by(Staff.username)).scalars()]
+
+    def set_staff_active(self, username: str, active: bool, actor_id: int | None = None) -> StaffView:
+        """Disables (e.g. a leaver) or re-enables an account; a disabled account cannot sign in or act.
+        Its past decisions stay on record. Governance roles only (``actor_id`` None: the command line)."""
+        name = username.strip().lower()
+        with self._write() as session:
+            now = self._now()
+            actor = self._governor(session, actor_id)
+            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
+            if staff is None:
+                raise NotFound(f"no staff account {name!r}")
+            if staff.active != active:
+                staff.active = active
+                action = "staff.enabled" if active else "staff.disabled"
+                self._audit(session, now, actor, action, f"staff:{name}")
+            return convert.staff_view(staff)
 
     def can_govern(self, staff_id: int) -> bool:
         """Whether the staff member holds a governance role (sees every request, audit, export)."""
