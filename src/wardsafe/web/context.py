@@ -19,7 +19,7 @@ from wardsafe.permits.errors import NotFound
 from wardsafe.permits.model import CONDITION_TEXT, Condition
 from wardsafe.store.service import PermissionService, StaffView
 from wardsafe.web import labels
-from wardsafe.web.security import CSRF_FIELD, SlidingWindowLimiter, csrf_token, csrf_valid
+from wardsafe.web.security import SlidingWindowLimiter, csrf_token, csrf_valid
 from wardsafe.web.timefmt import local_time
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -165,7 +165,6 @@ def render(
         "can_govern": staff is not None and staff.role in policy.governance_roles,
         "can_dashboard": staff is not None and staff.role in policy.dashboard_roles,
         "csrf_token": csrf_token(session),
-        "csrf_field": CSRF_FIELD,
         "flash": session.pop("flash", None),
     }
     values.update(context or {})

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from wardsafe.errors import InputError
-from wardsafe.permits.model import Media, Purpose, RequestState, Verdict
+from wardsafe.permits.model import Media, Purpose, Verdict
 from wardsafe.store.service import AreaView, NewRequest
 from wardsafe.web.context import check_csrf, check_rate, flash, render, service, signed_in_staff
 
@@ -120,7 +120,7 @@ def _sentence(message: str) -> str:
 def request_status(request: Request, token: str) -> HTMLResponse:
     """The patient's own request: its state, each decision and, once issued, the permit card."""
     view = service(request).get_request_by_token(token)
-    return render(request, "request_status.html", {"req": view, "token": token, "States": RequestState})
+    return render(request, "request_status.html", {"req": view, "token": token})
 
 
 @router.post("/r/{token}/cancel", name="request_cancel")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from wardsafe.errors import InputError
 from wardsafe.permits.errors import NotFound
-from wardsafe.permits.model import DecisionKind, RequestState
+from wardsafe.permits.model import DecisionKind
 from wardsafe.store.service import NewIncident, StaffView
 from wardsafe.web.context import (
     STAFF_KEY,
@@ -98,7 +98,7 @@ def staff_request(request: Request, code: str) -> HTMLResponse:
     view = service(request).get_request_for_staff(staff.id, code)
     involved = any(d.staff_username == staff.username for d in view.decisions)
     mine = next((d for d in view.decisions if d.staff_username == staff.username), None)
-    context = {"req": view, "involved": involved, "mine": mine, "Decisions": DecisionKind, "States": RequestState}
+    context = {"req": view, "involved": involved, "mine": mine, "Decisions": DecisionKind}
     return render(request, "staff_request.html", context, staff=staff)
 
 

@@ -23,7 +23,6 @@ from wardsafe.errors import ConfigError
 
 SECRET_ENV = "WARDSAFE_SECRET_KEY"
 SECRET_FILE_NAME = "session-secret"
-CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
