@@ -115,8 +115,11 @@ def test_bomb_refused_without_allocating_pixels(tmp_path: Path) -> None:
     # Decoding this valid 30000x30000 PNG would need 900 MB (2.7 GB as RGB). Refusing it in a fresh
     # process must keep that process's peak memory far below that: the pixels were never allocated.
     bomb = bad_inputs.png_bomb(tmp_path)
+    # Linux carries the parent's peak (pytest's) into a child, so the child reports its peak on
+    # entry and after refusing; only growth between the two counts.
     script = (
         "import resource, sys\n"
+        "print('start_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
         "from wardsafe.errors import InputError\n"
         "from wardsafe.media.image import read_image\n"
         "try:\n    read_image(sys.argv[1])\nexcept InputError as exc:\n    print('refused:', exc)\n"
@@ -125,9 +128,12 @@ def test_bomb_refused_without_allocating_pixels(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script, str(bomb)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "refused:" in out.stdout and "too large" in out.stdout
+    start = int(out.stdout.split("start_kb")[1].split()[0])
     peak = int(out.stdout.split("peak_kb")[1])
-    peak_mb = peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # macOS reports bytes
-    assert peak_mb < 400, f"peak memory {peak_mb:.0f} MB"
+    unit = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes
+    grown_mb = (peak - start) / unit
+    assert grown_mb < 400, f"memory grew by {grown_mb:.0f} MB"
+    assert peak / unit < 900, "900 MB of pixels were allocated"
 
 
 def test_limit_is_documented_value() -> None:
