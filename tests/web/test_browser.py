@@ -203,6 +203,11 @@ def test_phone_pages_fit_and_have_big_tap_targets(browser, base_url: str, servic
             problems.append(f"{name}: controls without a label: {layout['unlabelled']}")
         if not layout["h1"]:
             problems.append(f"{name}: no visible heading")
+        if name == "sign":  # printed: only the sign itself, with its QR code
+            page.emulate_media(media="print")
+            assert not page.locator("header.site").is_visible()
+            assert page.locator(".sign .qr svg").is_visible()
+            assert page.locator(".sign .qr svg").bounding_box()["width"] > 200
         context.close()
     assert not problems, "\n".join(problems)
     assert (shots / "phone-permit.png").stat().st_size > 10_000
