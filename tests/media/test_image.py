@@ -133,7 +133,6 @@ def test_bomb_refused_without_allocating_pixels(tmp_path: Path) -> None:
     unit = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes
     grown_mb = (peak - start) / unit
     assert grown_mb < 400, f"memory grew by {grown_mb:.0f} MB"
-    assert peak / unit < 900, "900 MB of pixels were allocated"
 
 
 def test_limit_is_documented_value() -> None:
