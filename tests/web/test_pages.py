@@ -182,3 +182,8 @@ def test_allowed_request_gets_its_permit_at_once(client) -> None:  # type: ignor
     page = client.get(_status_path(response))
     assert 'data-testid="request-state">Permitted<' in page.text
     assert "Tell everyone present before you start recording." in page.text
+
+
+def test_status_page_carries_its_own_link_as_a_qr_code(client) -> None:  # type: ignore[no-untyped-def]
+    path = _status_path(ask(client))
+    assert f"<title>QR code for https://testserver{path}</title>" in client.get(path).text

@@ -20,7 +20,7 @@ from wardsafe.store.service import (
     RequestView,
     StaffView,
 )
-from wardsafe.web.context import STAFF_KEY, authenticate, check_csrf, check_rate, require_staff, service
+from wardsafe.web.context import STAFF_KEY, authenticate, check_csrf, check_rate, public_link, require_staff, service
 from wardsafe.web.security import CSRF_HEADER, csrf_token
 
 router = APIRouter(prefix="/api")
@@ -94,7 +94,7 @@ def create_request(request: Request, body: NewRequest) -> CreatedBody:
     """Stores a request (rate-limited per IP). Keep ``status_url``: the token in it is not shown again."""
     check_rate(request, "patient")
     created = service(request).create_request(body)
-    url = str(request.url_for("request_status", token=created.token))
+    url = public_link(request, "request_status", token=created.token)
     return CreatedBody(token=created.token, status_url=url, request=created.request)
 
 

@@ -96,6 +96,14 @@ def service(request: Request) -> PermissionService:
     return web_state(request).service
 
 
+def public_link(request: Request, route: str, **params: str) -> str:
+    """The absolute address of a page as phones reach it: under ``WARDSAFE_PUBLIC_URL`` when set
+    (behind a proxy the address in use may not be the public one), else as this request came in."""
+    link = request.url_for(route, **params)
+    public = web_state(request).public_url
+    return f"{public}{link.path}" if public else str(link)
+
+
 def client_ip(request: Request) -> str:
     """The caller's address (uvicorn sets it from X-Forwarded-For only for trusted proxies)."""
     return request.client.host if request.client else "unknown"

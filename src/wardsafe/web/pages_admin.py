@@ -14,7 +14,7 @@ from wardsafe.permits.errors import NotAllowed
 from wardsafe.permits.model import RequestState
 from wardsafe.store.service import StaffView
 from wardsafe.web.chart import Count, bar_chart_svg
-from wardsafe.web.context import render, require_staff, service, web_state
+from wardsafe.web.context import public_link, render, require_staff, service
 from wardsafe.web.qr import qr_svg
 
 router = APIRouter(include_in_schema=False)
@@ -101,9 +101,6 @@ def admin_sign(request: Request, area_id: str) -> HTMLResponse:
     """A printable A4 sign for one area: its rules in brief and the QR code of its request form."""
     staff = _governor(request)
     area = service(request).get_area(area_id)
-    form = request.url_for("request_form", area_id=area.id)
-    public = web_state(request).public_url
-    # Behind a proxy the address the admin used may not be the one phones reach: prefer the configured one.
-    url = f"{public}{form.path}" if public else str(form)
+    url = public_link(request, "request_form", area_id=area.id)
     context = {"area": area, "url": url, "qr": qr_svg(url)}
     return render(request, "sign.html", context, staff=staff)

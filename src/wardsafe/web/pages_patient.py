@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from wardsafe.errors import InputError
 from wardsafe.permits.model import Media, Purpose, Verdict
 from wardsafe.store.service import AreaView, NewRequest
-from wardsafe.web.context import check_csrf, check_rate, flash, render, service, signed_in_staff
+from wardsafe.web.context import check_csrf, check_rate, flash, public_link, render, service, signed_in_staff
+from wardsafe.web.qr import qr_svg
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,7 +121,9 @@ def _sentence(message: str) -> str:
 def request_status(request: Request, token: str) -> HTMLResponse:
     """The patient's own request: its state, each decision and, once issued, the permit card."""
     view = service(request).get_request_by_token(token)
-    return render(request, "request_status.html", {"req": view, "token": token})
+    # On the ward tablet, the patient carries the page away to their phone by scanning this code.
+    qr = qr_svg(public_link(request, "request_status", token=token))
+    return render(request, "request_status.html", {"req": view, "token": token, "qr": qr})
 
 
 @router.post("/r/{token}/cancel", name="request_cancel")
