@@ -14,8 +14,9 @@ from rich.console import Console
 
 from wardsafe.detect.faces import load_face_detector
 from wardsafe.errors import WardSafeError
+from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
-from wardsafe.redact.pipeline import JobPaths, run_job
+from wardsafe.redact.pipeline import run_job
 
 SAMPLES = ("ward_photo.jpg", "ward_clip.mp4")
 

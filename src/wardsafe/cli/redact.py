@@ -11,12 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wardsafe.errors import InputError, RedactionError, WardSafeError
 from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
-from wardsafe.redact.filters import FILTER_KINDS
-from wardsafe.redact.options import RedactOptions
-from wardsafe.redact.pipeline import JobOutcome, JobPaths, run_job
+from wardsafe.redact.job_paths import JobPaths
+from wardsafe.redact.options import FILTER_KINDS, RedactOptions
 
 if TYPE_CHECKING:
     from wardsafe.detect.faces import FaceDetector
+    from wardsafe.redact.pipeline import JobOutcome
 
 _MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
@@ -128,7 +128,8 @@ def register(app: typer.Typer) -> None:
         jobs = output_paths(files, output, report, many)
         console = Console(stderr=True, quiet=quiet)  # progress bars
         stdout = Console(quiet=quiet, highlight=False, soft_wrap=True)
-        from wardsafe.detect.faces import load_face_detector  # loading the model is slow: only when needed
+        # Models, OpenCV and FFmpeg load only when there is something to redact (other commands stay quick).
+        from wardsafe.detect.faces import load_face_detector
 
         detector = load_face_detector()
         first_error: WardSafeError | None = None
@@ -153,6 +154,8 @@ def register(app: typer.Typer) -> None:
 def _run_one(
     src: Path, paths: JobPaths, detector: FaceDetector, options: RedactOptions, plan: bool, console: Console
 ) -> JobOutcome:
+    from wardsafe.redact.pipeline import run_job
+
     is_video = src.suffix.lower() in VIDEO_SUFFIXES
     if not is_video or console.quiet:
         return run_job(src, paths, detector, options, plan=plan)

@@ -8,15 +8,15 @@ pixels (ROI views), so ten faces on a 720p frame cost a few milliseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
 
 import cv2
 import numpy as np
 
 from wardsafe.errors import InputError
+from wardsafe.redact.options import FILTER_KINDS, FilterKind
 
-FilterKind = Literal["blur", "pixelate", "solid"]
-FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
+# Re-exported here: the filters are where the kinds are implemented.
+__all__ = ["FILTER_KINDS", "FilterKind", "hide_regions"]
 
 # Strength is relative to the region, not absolute pixels, so that a 20 px and a 400 px face are
 # destroyed alike: the region is reduced to about this many cells across its longer side.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-from wardsafe.redact.filters import FilterKind
+FilterKind = Literal["blur", "pixelate", "solid"]
+FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
 
 
 @dataclass(frozen=True)

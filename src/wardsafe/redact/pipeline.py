@@ -19,32 +19,12 @@ from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.media.metadata import identifying_tags, video_metadata
 from wardsafe.media.probe import MediaInfo, probe
 from wardsafe.redact.contact_sheet import write_contact_sheet
+from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.photo import redact_photo
 from wardsafe.redact.report import build_report, write_report
 from wardsafe.redact.result import RedactionResult
 from wardsafe.redact.video import Progress, redact_video
-
-
-@dataclass(frozen=True)
-class JobPaths:
-    """Where one job writes: the redacted file, its report, and for a plan the plan files."""
-
-    output: Path
-    report: Path
-    plan_json: Path
-    plan_sheet: Path
-
-    @staticmethod
-    def beside(output: Path, report: Path | None = None) -> JobPaths:
-        """Report and plan files named after the output (``clip.report.json``, ``clip.plan.png``)."""
-        stem = output.with_suffix("")
-        return JobPaths(
-            output=output,
-            report=report or stem.with_name(stem.name + ".report.json"),
-            plan_json=stem.with_name(stem.name + ".plan.json"),
-            plan_sheet=stem.with_name(stem.name + ".plan.png"),
-        )
 
 
 @dataclass
