@@ -83,6 +83,19 @@ def test_graph_fix_keeps_outputs_equal(detector, photo):
         np.testing.assert_allclose(out, ref, atol=1e-4, rtol=1e-4)
 
 
+def test_load_refuses_a_graph_whose_outputs_change():
+    import onnx
+    from onnx import numpy_helper
+
+    path = centerface.default_model_path()
+    original = centerface.make_dims_dynamic(onnx.load(str(path))).SerializeToString()
+    altered = centerface.fix_graph(onnx.load(str(path)))
+    weight = next(w for w in altered.graph.initializer if len(w.dims) == 4)
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 2, weight.name))
+    with pytest.raises(ConfigError, match="does not reproduce"):
+        centerface.verify_graph_fix(original, centerface.make_session(altered.SerializeToString(), 1))
+
+
 def test_detector_reports_model_name_and_hash(detector):
     assert "CenterFace" in detector.model_name
     assert len(detector.model_sha256) == 64

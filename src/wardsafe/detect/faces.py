@@ -105,12 +105,15 @@ class FaceDetector:
     """CenterFace on ONNX Runtime. Thread-safe: one session, runs serialised by a lock."""
 
     def __init__(self, model_path: Path, threads: int) -> None:
-        proto = centerface.fix_graph(centerface.load_model_proto(model_path))
+        proto = centerface.make_dims_dynamic(centerface.load_model_proto(model_path))
+        original = proto.SerializeToString()
+        centerface.drop_initializer_inputs(proto)
         self.model_path = model_path
         self.model_name: str = MODEL_NAME
         self.model_sha256: str = centerface.file_sha256(model_path)
         self.threads = threads
         self._session = centerface.make_session(proto.SerializeToString(), threads)
+        centerface.verify_graph_fix(original, self._session)
         self._lock = threading.Lock()
 
     def _run(self, rgb: np.ndarray, threshold: float) -> centerface.RawDetections:
