@@ -122,10 +122,17 @@ def test_filters_work_on_a_720p_frame_in_place():
 
 
 @pytest.mark.parametrize("kind", FILTER_KINDS)
-def test_a_single_plane_is_hidden_like_an_rgb_frame(kind):
+@pytest.mark.parametrize("channels", [1, 2])
+def test_planes_are_hidden_like_an_rgb_frame(kind, channels):
     rgb, faces = labelled("three_faces.jpg")
-    plane = gray(rgb).astype(np.uint8)  # video frames are hidden plane by plane (Y, then U and V)
-    out = plane.copy()
+    # video frames are hidden as planes: Y alone, then U and V stacked in one two-channel image
+    plane = gray(rgb).astype(np.uint8)
+    image = plane if channels == 1 else np.dstack((plane, 255 - plane))
+    out = image.copy()
     hide_regions(out, [head_region(face_box(*f), plane.shape[1], plane.shape[0]) for f in faces], kind)
-    for x, y, w, h in faces:
-        assert destroyed(plane[y : y + h, x : x + w].astype(np.float32), out[y : y + h, x : x + w].astype(np.float32))
+    for c in range(channels):
+        before = image if channels == 1 else image[..., c]
+        after = out if channels == 1 else out[..., c]
+        for x, y, w, h in faces:
+            crop = np.s_[y : y + h, x : x + w]
+            assert destroyed(before[crop].astype(np.float32), after[crop].astype(np.float32))

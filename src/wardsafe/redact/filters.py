@@ -78,15 +78,16 @@ def _ellipse_alpha(x0: int, y0: int, x1: int, y1: int, width: int, height: int) 
 def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], kind: FilterKind = "blur") -> None:
     """Hides each region (x0, y0, x1, y1) of ``rgb`` (H x W x 3 uint8) IN PLACE with the filter ``kind``.
 
-    A single plane (H x W uint8, such as a video frame's Y, U or V plane) is hidden the same way.
+    Any uint8 image of 1 to 4 channels is hidden the same way: a single plane (H x W, such as a video
+    frame's Y plane) or planes stacked together (H x W x 2, such as its U and V planes).
 
     Regions are clipped to the frame; empty ones are skipped. Overlapping regions are hidden one after
     the other, so the later filter works on already hidden pixels and nothing reappears.
     """
     if kind not in _FILTERS:
         raise InputError(f"unknown filter {kind!r}; choose one of {', '.join(FILTER_KINDS)}")
-    if rgb.ndim not in (2, 3) or rgb.dtype != np.uint8:
-        raise InputError("filters need an RGB image (H x W x 3, uint8) or one plane (H x W, uint8)")
+    if rgb.ndim not in (2, 3) or rgb.dtype != np.uint8 or (rgb.ndim == 3 and not 1 <= rgb.shape[2] <= 4):
+        raise InputError("filters need a uint8 image: H x W (one plane) or H x W x C with 1 to 4 channels")
     height, width = rgb.shape[:2]
     make_hidden = _FILTERS[kind]
     for region in regions:
