@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from wardsafe.errors import InputError, RedactionError
@@ -78,6 +79,17 @@ class YuvFrame:
         if self.rotation:
             rgb = np.ascontiguousarray(np.rot90(rgb, self.rotation // 90))
         return rgb
+
+    def rgb_crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """Upright RGB pixels of the rectangle (x0, y0)-(x1, y1) at full resolution (even-aligned)."""
+        y, u, v = self.planes()
+        x0, y0, x1, y1 = (c - c % 2 for c in (x0, y0, x1, y1))
+        packed = np.concatenate((
+            y[y0:y1, x0:x1].reshape(-1),
+            u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].reshape(-1),
+            v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].reshape(-1),
+        )).reshape((y1 - y0) * 3 // 2, x1 - x0)
+        return cv2.cvtColor(packed, cv2.COLOR_YUV2RGB_I420)
 
     def to_av_frame(self) -> av.VideoFrame:
         """The frame to encode: the decoded one if untouched, else one built from the planes."""

@@ -98,13 +98,18 @@ def _moved(box: Box, velocity: np.ndarray, frames: int) -> Box:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _match_cost(predicted: Box, detected: Box) -> float:
-    """0 for a perfect match, >= 1 for no match: 1 - IoU, or centre distance relative to size."""
-    ix = max(0.0, min(predicted[2], detected[2]) - max(predicted[0], detected[0]))
-    iy = max(0.0, min(predicted[3], detected[3]) - max(predicted[1], detected[1]))
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
-    union = _area(predicted) + _area(detected) - inter
-    iou = inter / union if union > 0 else 0.0
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_cost(predicted: Box, detected: Box) -> float:
+    """0 for a perfect match, >= 1 for no match: 1 - IoU, or centre distance relative to size."""
+    overlap = iou(predicted, detected)
     # Small fast faces may not overlap between key frames: accept a near centre too.
     pw, ph = predicted[2] - predicted[0], predicted[3] - predicted[1]
     dx = ((predicted[0] + predicted[2]) - (detected[0] + detected[2])) / 2
@@ -114,7 +119,7 @@ def _match_cost(predicted: Box, detected: Box) -> float:
     scale = max(pw, dw) / max(1.0, min(pw, dw)) if min(pw, dw) > 0 else 9.0
     if scale > 2.0:  # a face does not double in size between key frames
         return 9.0
-    return min(1.0 - iou, dist * 2.0)
+    return min(1.0 - overlap, dist * 2.0)
 
 
 class Tracker:
@@ -131,27 +136,53 @@ class Tracker:
         self._active: list[Track] = []
         self.last_frame = -1
 
-    def update(self, frame: int, detections: list[tuple[Box, float]]) -> None:
-        """Adds the detections of key frame ``frame`` (frames must come in increasing order)."""
-        self.last_frame = frame
+    def predicted(self, track: Track, frame: int) -> Box:
+        """Where an open track's face is expected on ``frame``, from its last detection and motion."""
+        return _moved(track.observations[-1].box, track.velocity(at_end=True), frame - track.last_frame)
+
+    def _match(self, frame: int, detections: list[tuple[Box, float]]) -> list[tuple[int, int]]:
+        """Greedy best-first pairs (open track index, detection index)."""
         pairs = []
         for ti, track in enumerate(self._active):
-            predicted = _moved(track.observations[-1].box, track.velocity(at_end=True), frame - track.last_frame)
+            predicted = self.predicted(track, frame)
             for di, (box, _score) in enumerate(detections):
-                cost = _match_cost(predicted, box)
+                cost = match_cost(predicted, box)
                 if cost < 1.0:
                     pairs.append((cost, ti, di))
         pairs.sort()
         used_tracks: set[int] = set()
         used_dets: set[int] = set()
+        matched = []
         for _cost, ti, di in pairs:
-            if ti in used_tracks or di in used_dets:
-                continue
-            used_tracks.add(ti)
-            used_dets.add(di)
+            if ti not in used_tracks and di not in used_dets:
+                used_tracks.add(ti)
+                used_dets.add(di)
+                matched.append((ti, di))
+        return matched
+
+    def missed(
+        self, frame: int, detections: list[tuple[Box, float]], min_detections: int = 2, min_score: float = 0.0
+    ) -> list[Box]:
+        """Predicted boxes of established open tracks that no detection matches.
+
+        Established: detected ``min_detections`` times or more, once with at least ``min_score``.
+
+        The video pipeline looks for these faces again, closer up: a face the detector has found
+        before but misses now is usually still there, only small or turned.
+        """
+        matched = {ti for ti, _ in self._match(frame, detections)}
+        return [self.predicted(t, frame) for ti, t in enumerate(self._active)
+                if ti not in matched and len(t.observations) >= min_detections and t.best.score >= min_score]
+
+    def update(self, frame: int, detections: list[tuple[Box, float]]) -> None:
+        """Adds the detections of key frame ``frame`` (frames must come in increasing order)."""
+        self.last_frame = frame
+        matched = self._match(frame, detections)
+        for ti, di in matched:
             box, score = detections[di]
             self._active[ti].observations.append(Observation(frame, box, score))
         self._active = [t for t in self._active if frame - t.last_frame <= self.max_gap]
+        used_dets = {di for _, di in matched}
         for di, (box, score) in enumerate(detections):
             if di not in used_dets:
                 track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score)])

@@ -14,15 +14,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector
+from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector, load_face_detector
 from wardsafe.errors import InputError
 from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for
 from wardsafe.redact.result import RedactionResult, Thumbnail
-from wardsafe.redact.tracking import Box, Tracker
+from wardsafe.redact.tracking import Box, Tracker, iou, match_cost
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 
@@ -30,6 +31,14 @@ Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 # video detection runs lower than the photo default: at 0.1 the 720p benchmark clip left faces
 # readable on 40% of frames, at 0.05 on none. A false detection only blurs a little more.
 VIDEO_THRESHOLD = 0.05
+# Side (pixels) of the tile a missed face's surroundings are scaled to when looking again close up
+# (the face fills about a third of it), and how many faces one key frame looks for again.
+CLOSE_UP_TILE = 128
+MAX_CLOSE_UPS = 36
+# Only tracks that once looked like a face this clearly are looked for again (not texture).
+CLOSE_UP_MIN_SCORE = 0.1
+# Key frames that may wait for detection before decoding pauses.
+DETECTIONS_AHEAD = 4
 
 
 def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -53,26 +62,37 @@ def redact_video(
     leaves no file.
     """
     started = time.perf_counter()
-    timings = {"detect_s": 0.0}
+    timings = {"detect_s": 0.0, "look_again_s": 0.0}
     tracker: Tracker | None = None
     thumbnails: dict[int, Thumbnail] = {}
     threshold = VIDEO_THRESHOLD if options.threshold is None else options.threshold
     result = RedactionResult(kind="video", source=source, threshold=threshold)
 
+    # Key frames are searched on a worker thread by a session of their own, so that the close-up
+    # searches on this thread (look_again) never wait for it; one thread each keeps both cores busy.
+    keyframes = load_face_detector(detector.model_path, threads=1)
+    if keyframes is detector:
+        keyframes = FaceDetector(detector.model_path, threads=1)
     with VideoReader(source) as reader, ThreadPoolExecutor(max_workers=1) as pool:
         writer: VideoWriter | None = None
         frames: deque[YuvFrame] = deque()
-        pending: deque[tuple[int, np.ndarray, float, Future[list[FaceBox]]]] = deque()
+        pending: deque[tuple[YuvFrame, np.ndarray, float, Future[list[FaceBox]]]] = deque()
         expected = reader.declared_frames
 
         def finish_detections(block_until: int) -> None:
             """Feeds finished detections to the tracker in frame order (waits for those <= block_until)."""
-            while pending and (pending[0][3].done() or pending[0][0] <= block_until):
-                index, small, scale, future = pending.popleft()
+            while pending and (pending[0][3].done() or pending[0][0].index <= block_until):
+                key, small, scale, future = pending.popleft()
+                index = key.index
                 faces = future.result()
                 dets: list[tuple[Box, float]] = [
                     ((f.x0 * scale, f.y0 * scale, f.x1 * scale, f.y1 * scale), f.score) for f in faces
                 ]
+                missed = tracker.missed(index, dets, min_score=CLOSE_UP_MIN_SCORE)
+                if missed:
+                    t0 = time.perf_counter()
+                    dets += look_again(detector, key, missed, threshold, dets)
+                    timings["look_again_s"] += time.perf_counter() - t0
                 tracker.update(index, dets)
                 if want_thumbnails:
                     _update_thumbnails(thumbnails, tracker, index, small, scale)
@@ -105,10 +125,11 @@ def redact_video(
                     writer = VideoWriter(target, reader, frame.width, frame.height)
             if frame.index % options.stride == 0:
                 small = frame.small_rgb(det_w, det_h)
-                pending.append((frame.index, small, scale, pool.submit(_timed, detector, small, threshold, timings)))
+                pending.append((frame, small, scale, pool.submit(_timed, keyframes, small, threshold, timings)))
             frames.append(frame)
-            # Keep at most two detections queued so decoding never runs far ahead of detection.
-            finish_detections(block_until=frame.index - 2 * options.stride)
+            # Decoding may run a few key frames ahead of detection (smooths out slow detections),
+            # but no further, so memory stays bounded.
+            finish_detections(block_until=frame.index - DETECTIONS_AHEAD * options.stride)
             while frames and frames[0].index + lag <= tracker.last_frame:
                 emit(frames.popleft())
         if tracker is None:
@@ -126,6 +147,62 @@ def redact_video(
     result.thumbnails = thumbnails
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result
+
+
+def look_again(
+    detector: FaceDetector, frame: YuvFrame, boxes: list[Box], threshold: float, known: list[tuple[Box, float]]
+) -> list[tuple[Box, float]]:
+    """Looks for faces close up, at full resolution, around the boxes where tracked faces were expected.
+
+    Key-frame detection runs on a reduced copy, where a small face may drop below what the detector
+    sees. Around each expected face a crop three face-widths wide is scaled so the face is about a
+    third of a ``CLOSE_UP_TILE`` tile; the tiles are laid side by side and searched in one detector
+    run, so looking again costs one small inference however many faces were missed. Returns at most
+    one detection per box: the one that continues that track (never new faces: at this zoom,
+    texture would start false tracks).
+    """
+    boxes = boxes[:MAX_CLOSE_UPS]
+    cols = max(1, int(np.ceil(np.sqrt(len(boxes)))))
+    rows = -(-len(boxes) // cols)
+    mosaic = np.zeros((rows * CLOSE_UP_TILE, cols * CLOSE_UP_TILE, 3), np.uint8)
+    placed: list[tuple[int, int, float]] = []  # crop origin in the frame, and its scale
+    for n, (x0, y0, x1, y1) in enumerate(boxes):
+        side = max(x1 - x0, y1 - y0, 8.0)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        left, top = int(max(0, cx - 1.5 * side)), int(max(0, cy - 1.5 * side))
+        right, bottom = int(min(frame.width, cx + 1.5 * side)), int(min(frame.height, cy + 1.5 * side))
+        if right - left < 8 or bottom - top < 8:
+            placed.append((0, 0, 0.0))
+            continue
+        rgb = frame.rgb_crop(left, top, right, bottom)
+        left, top = left - left % 2, top - top % 2  # rgb_crop aligns to even pixels
+        scale = CLOSE_UP_TILE / (3 * side)
+        h, w = rgb.shape[:2]
+        size = (max(1, min(CLOSE_UP_TILE, round(w * scale))), max(1, min(CLOSE_UP_TILE, round(h * scale))))
+        r, c = divmod(n, cols)
+        mosaic[r * CLOSE_UP_TILE : r * CLOSE_UP_TILE + size[1], c * CLOSE_UP_TILE : c * CLOSE_UP_TILE + size[0]] = (
+            cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
+        placed.append((left, top, scale))
+    candidates: list[list[tuple[float, Box, float]]] = [[] for _ in boxes]
+    for face in detector.detect(mosaic, threshold):
+        r, c = int(face.cy // CLOSE_UP_TILE), int(face.cx // CLOSE_UP_TILE)
+        n = r * cols + c
+        if n >= len(boxes) or placed[n][2] == 0.0:
+            continue
+        left, top, scale = placed[n]
+        ox, oy = c * CLOSE_UP_TILE, r * CLOSE_UP_TILE
+        box = (left + (face.x0 - ox) / scale, top + (face.y0 - oy) / scale,
+               left + (face.x1 - ox) / scale, top + (face.y1 - oy) / scale)
+        cost = match_cost(boxes[n], box)
+        if cost < 1.0:
+            candidates[n].append((cost, box, face.score))
+    found: list[tuple[Box, float]] = []
+    for options in candidates:
+        for _cost, box, score in sorted(options):
+            if all(iou(box, other) < 0.5 for other, _ in known + found):
+                found.append((box, score))
+                break
+    return found
 
 
 def _timed(detector: FaceDetector, small: np.ndarray, threshold: float, timings: dict) -> list[FaceBox]:
