@@ -58,20 +58,7 @@ def text_named(folder: Path, name: str = "notes.mp4") -> Path:
 
 def audio_only_mp4(folder: Path, name: str = "voice.mp4", seconds: float = 0.5) -> Path:
     """An MP4 that holds only an AAC sound track (a voice memo named like a video)."""
-    path = folder / name
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("aac", rate=48000)
-        stream.layout = "mono"
-        tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(int(48000 * seconds)) / 48000)).astype(np.float32)
-        for i in range(0, len(tone), 1024):
-            frame = av.AudioFrame.from_ndarray(tone[None, i : i + 1024], format="fltp", layout="mono")
-            frame.sample_rate = 48000
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return audio_file(folder, name, "aac", seconds)
 
 
 def renamed(folder: Path, source: Path, name: str) -> Path:
@@ -149,7 +136,7 @@ def truncated_jpeg(folder: Path, source: Path = FIXTURES / "photo_exif.jpg", nam
 
 
 def audio_file(folder: Path, name: str, codec: str, seconds: float = 0.4) -> Path:
-    """A short tone as a plain audio file: ``codec`` "pcm_s16le" for .wav, "libmp3lame" for .mp3."""
+    """A short tone as an audio file: ``codec`` "pcm_s16le" for .wav, "libmp3lame" for .mp3, "aac" for .mp4/.m4a."""
     path = folder / name
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=44100)
@@ -157,8 +144,9 @@ def audio_file(folder: Path, name: str, codec: str, seconds: float = 0.4) -> Pat
         sample_format = "s16" if codec == "pcm_s16le" else "fltp"
         tone = 0.2 * np.sin(2 * np.pi * 330 * np.arange(int(44100 * seconds)) / 44100)
         samples = (tone * 32767).astype(np.int16) if sample_format == "s16" else tone.astype(np.float32)
-        for i in range(0, len(samples), 1152):
-            frame = av.AudioFrame.from_ndarray(samples[None, i : i + 1152], format=sample_format, layout="mono")
+        step = stream.codec_context.frame_size or 1024  # encoders with a fixed frame size need exactly that
+        for i in range(0, len(samples), step):
+            frame = av.AudioFrame.from_ndarray(samples[None, i : i + step], format=sample_format, layout="mono")
             frame.sample_rate = 44100
             frame.pts = i
             for packet in stream.encode(frame):
