@@ -116,10 +116,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Hide every face in photos and videos, except tracks you choose to keep.
 
-        The output keeps the input's size, orientation, frame rate, frame count and sound track, and
-        carries no location, device or time metadata. A JSON report goes beside it. On any failure no
-        output is written and the exit code is non-zero.
-        """
+        The output keeps the input's size, orientation, frame rate, frame count and sound track, and carries no location, device or time metadata. A JSON report goes beside it. On any failure no output is written and the exit code is non-zero.
+        """  # noqa: E501 (one line per paragraph: the help text is wrapped by the terminal)
         if filter_kind not in FILTER_KINDS:
             raise InputError(f"--filter must be one of {', '.join(FILTER_KINDS)}, not {filter_kind!r}")
         options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep))  # type: ignore[arg-type]
