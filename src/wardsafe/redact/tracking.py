@@ -14,6 +14,12 @@ import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
+# Two successive detections of a track that overlap less than this (after allowing for the track's
+# motion) may be two different faces joined by mistake, as at a cut or when a face leaves the frame
+# as another appears near it. Between them the face is hidden as if the track had ended and a new one
+# started too, besides the interpolated box: uncertain means hide.
+WEAK_LINK_IOU = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -54,23 +60,28 @@ class Track:
         if len(self.observations) < 2:
             return np.zeros(4)
         a, b = (self.observations[-2], self.observations[-1]) if at_end else self.observations[:2]
-        return (np.asarray(b.box) - np.asarray(a.box)) / max(1, b.frame - a.frame)
+        return _velocity(a, b)
 
     def span(self, pad: int) -> tuple[int, int]:
         """First and last frame the face is hidden on (before clipping to the video's length)."""
         return self.first_frame - pad, max(self.last_frame + pad, self.carried_until or 0)
 
-    def box_at(self, frame: int, pad: int) -> Box | None:
-        """Where the face is on ``frame``: interpolated inside the track, carried ``pad`` frames beyond it."""
+    def boxes_at(self, frame: int, pad: int) -> list[Box]:
+        """Where the face may be on ``frame``: interpolated inside the track, carried ``pad`` frames beyond it.
+
+        Usually one box; between the two detections of a weak link (see ``WEAK_LINK_IOU``) also the
+        boxes the face would have if the link were a break: the earlier one carried forward and the
+        later one carried back, each at most ``pad`` frames.
+        """
         obs = self.observations
         start, end = self.span(pad)
         if frame < start or frame > end:
-            return None
+            return []
         # Motion is extrapolated at most `pad` frames; beyond that the box stays where it got to.
         if frame <= obs[0].frame:
-            return _moved(obs[0].box, self.velocity(at_end=False), max(frame - obs[0].frame, -pad))
+            return [_moved(obs[0].box, self.velocity(at_end=False), max(frame - obs[0].frame, -pad))]
         if frame >= obs[-1].frame:
-            return _moved(obs[-1].box, self.velocity(at_end=True), min(frame - obs[-1].frame, pad))
+            return [_moved(obs[-1].box, self.velocity(at_end=True), min(frame - obs[-1].frame, pad))]
         lo, hi = 0, len(obs) - 1
         while hi - lo > 1:  # binary search for the two detections around `frame`
             mid = (lo + hi) // 2
@@ -80,7 +91,20 @@ class Track:
                 hi = mid
         a, b = obs[lo], obs[hi]
         t = (frame - a.frame) / (b.frame - a.frame)
-        return tuple(float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))  # type: ignore[return-value]
+        boxes = [tuple(float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))]
+        before = _velocity(obs[lo - 1], a) if lo > 0 else np.zeros(4)
+        if iou(_moved(a.box, before, b.frame - a.frame), b.box) < WEAK_LINK_IOU:
+            after = _velocity(b, obs[hi + 1]) if hi + 1 < len(obs) else np.zeros(4)
+            if frame - a.frame <= pad:
+                boxes.append(_moved(a.box, before, frame - a.frame))
+            if b.frame - frame <= pad:
+                boxes.append(_moved(b.box, after, frame - b.frame))
+        return boxes  # type: ignore[return-value]
+
+
+def _velocity(a: Observation, b: Observation) -> np.ndarray:
+    """Per-frame motion of the box corners from observation ``a`` to the later ``b``."""
+    return (np.asarray(b.box) - np.asarray(a.box)) / max(1, b.frame - a.frame)
 
 
 def _area(box: Box) -> float:
@@ -196,7 +220,7 @@ class Tracker:
         self._active = []
 
     def boxes_at(self, frame: int) -> list[tuple[int, Box]]:
-        """(track id, box) of every face on ``frame``.
+        """(track id, box) of every face on ``frame`` (a track may give more than one box; see Track.boxes_at).
 
         Final once key frames up to ``frame + pad + max_gap`` have been added: by then every open
         track has either been seen after ``frame`` (so ``frame`` is interpolated) or closed, and a
@@ -206,7 +230,5 @@ class Tracker:
         for track in self.tracks:
             if track.first_frame - self.pad > frame:
                 continue
-            box = track.box_at(frame, self.pad)
-            if box is not None:
-                out.append((track.id, box))
+            out.extend((track.id, box) for box in track.boxes_at(frame, self.pad))
         return out
