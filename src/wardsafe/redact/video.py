@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from wardsafe.config import get_settings
 from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector, load_face_detector
 from wardsafe.errors import InputError
 from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
@@ -70,9 +71,12 @@ def redact_video(
 
     # Key frames are searched on a worker thread by a session of their own, so that the close-up
     # searches on this thread (look_again) never wait for it; one thread each keeps both cores busy.
-    keyframes = load_face_detector(detector.model_path, threads=1)
+    # By default key frames use the int8 copy of the model (twice as fast); close-ups stay float.
+    precision = get_settings().video_model_precision
+    keyframes = load_face_detector(detector.model_path, threads=1, precision=precision)
     if keyframes is detector:
         keyframes = FaceDetector(detector.model_path, threads=1)
+    result.keyframe_model = {"name": keyframes.model_name, "sha256": keyframes.model_sha256}
     with VideoReader(source) as reader, ThreadPoolExecutor(max_workers=1) as pool:
         writer: VideoWriter | None = None
         frames: deque[YuvFrame] = deque()
