@@ -121,6 +121,7 @@ class FaceDetector:
         self.model_path = model_path
         self.threads = threads
         self.precision = "float" if int8_path is None else "int8"
+        self.int8_path = int8_path
         if int8_path is None:
             proto = centerface.make_dims_dynamic(centerface.load_model_proto(model_path))
             original = proto.SerializeToString()

@@ -8,6 +8,7 @@ everywhere without relying on a player honouring a display matrix.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -127,6 +128,8 @@ class VideoReader:
         self.audio = self.container.streams.audio[0] if self.container.streams.audio else None
         self.rotation = 0  # degrees counter-clockwise, known once the first frame is decoded
         self._audio_packets: list[av.Packet] = []
+        # the writer may take packets on another thread while frames() is still appending them
+        self._audio_lock = threading.Lock()
 
     def __enter__(self) -> VideoReader:
         return self
@@ -156,7 +159,8 @@ class VideoReader:
 
     def take_audio_packets(self) -> list[av.Packet]:
         """Audio packets read so far (while demuxing video), handed over once."""
-        packets, self._audio_packets = self._audio_packets, []
+        with self._audio_lock:
+            packets, self._audio_packets = self._audio_packets, []
         return packets
 
     def frames(self) -> Iterator[YuvFrame]:
@@ -167,7 +171,8 @@ class VideoReader:
             for packet in self.container.demux(*streams):
                 if packet.stream.type == "audio":
                     if packet.dts is not None:
-                        self._audio_packets.append(packet)
+                        with self._audio_lock:
+                            self._audio_packets.append(packet)
                     continue
                 for frame in packet.decode():
                     if index == 0:

@@ -1,9 +1,10 @@
 """Redacts a video: detect faces on key frames, track them, hide them on every frame, encode.
 
-Three things overlap on two cores: decoding and encoding on the main thread (PyAV releases the
-GIL inside FFmpeg), face detection on a worker thread (ONNX Runtime releases it too), and the
-libx264 encoder's own threads. Frames wait in a short buffer until every track that could cover
-them is known, so a face is hidden from a few frames before it is first detected.
+Five things overlap on two cores, each on a thread of its own: decoding and tracking (the main
+thread), face detection (ONNX Runtime releases the GIL), hiding faces (OpenCV releases it too),
+encoding (FFmpeg), and the libx264 encoder's own threads. Frames wait in a short buffer until
+every track that could cover them is known, so a face is hidden from a few frames before it is
+first detected.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ MAX_CLOSE_UPS = 36
 CLOSE_UP_MIN_SCORE = 0.1
 # Key frames that may wait for detection before decoding pauses.
 DETECTIONS_AHEAD = 4
+# Frames that may wait for hiding and encoding (each on a thread of its own) before decoding pauses.
+WRITES_AHEAD = 8
 
 
 def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -77,8 +80,18 @@ def redact_video(
     if keyframes is detector:
         keyframes = FaceDetector(detector.model_path, threads=1)
     result.keyframe_model = {"name": keyframes.model_name, "sha256": keyframes.model_sha256}
-    with VideoReader(source) as reader, ThreadPoolExecutor(max_workers=1) as pool:
+    # Close-ups run the same model as key frames, in a session of its own so neither waits for the other.
+    closeups = detector
+    if keyframes.int8_path is not None:
+        closeups = FaceDetector(detector.model_path, threads=detector.threads, int8_path=keyframes.int8_path)
+    with (
+        VideoReader(source) as reader,
+        ThreadPoolExecutor(max_workers=1) as pool,
+        ThreadPoolExecutor(max_workers=1) as hiding,
+        ThreadPoolExecutor(max_workers=1) as encoding,
+    ):
         writer: VideoWriter | None = None
+        written: deque[Future[None]] = deque()  # frames handed to the encoding thread, in order
         frames: deque[YuvFrame] = deque()
         pending: deque[tuple[YuvFrame, np.ndarray, float, Future[list[FaceBox]]]] = deque()
         expected = reader.declared_frames
@@ -95,7 +108,7 @@ def redact_video(
                 missed = tracker.missed(index, dets, min_score=CLOSE_UP_MIN_SCORE)
                 if missed:
                     t0 = time.perf_counter()
-                    dets += look_again(detector, key, missed, threshold, dets)
+                    dets += look_again(closeups, key, missed, threshold, dets)
                     timings["look_again_s"] += time.perf_counter() - t0
                 tracker.update(index, dets)
                 if want_thumbnails:
@@ -105,11 +118,15 @@ def redact_video(
             boxes = boxes_to_hide(tracker.boxes_at(frame.index), options.keep, tracker.tracks, DEFAULT_THRESHOLD)
             if boxes:
                 result.frames_with_hidden_faces += 1
-                if writer is not None:
-                    regions = regions_for(boxes, tracker, options.stride, frame.width, frame.height)
-                    hide_on_frame(frame, regions, options.filter)
             if writer is not None:
-                writer.write(frame)
+                hidden = None
+                if boxes:
+                    regions = regions_for(boxes, tracker, options.stride, frame.width, frame.height)
+                    hidden = hiding.submit(hide_on_frame, frame, regions, options.filter)
+                written.append(encoding.submit(_write_when_hidden, writer, frame, hidden))
+                # a failed write surfaces here, and decoding never runs more than WRITES_AHEAD frames ahead
+                while len(written) > WRITES_AHEAD:
+                    written.popleft().result()
             result.frames += 1
             if progress is not None:
                 progress(result.frames, expected)
@@ -142,6 +159,8 @@ def redact_video(
         tracker.finish(result.frames + len(frames) - 1)
         while frames:
             emit(frames.popleft())
+        while written:
+            written.popleft().result()
         if writer is not None:
             writer.close()
         result.fps = float(reader.rate)
@@ -151,6 +170,16 @@ def redact_video(
     result.thumbnails = thumbnails
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result
+
+
+def _write_when_hidden(writer: VideoWriter, frame: YuvFrame, hidden: Future[None] | None) -> None:
+    """Encodes ``frame`` once its faces are hidden (on the encoding thread, in frame order).
+
+    A failure to hide is re-raised here, so the frame is never written with a face showing.
+    """
+    if hidden is not None:
+        hidden.result()
+    writer.write(frame)
 
 
 def look_again(
