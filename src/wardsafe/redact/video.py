@@ -74,7 +74,7 @@ def redact_video(
 
     # Key frames are searched on a worker thread by a session of their own, so that the close-up
     # searches on this thread (look_again) never wait for it; one thread each keeps both cores busy.
-    # By default key frames use the int8 copy of the model (twice as fast); close-ups stay float.
+    # By default both use the int8 copy of the model (twice as fast; WARDSAFE_VIDEO_PRECISION).
     precision = get_settings().video_model_precision
     keyframes = load_face_detector(detector.model_path, threads=1, precision=precision)
     if keyframes is detector:
@@ -86,7 +86,7 @@ def redact_video(
         closeups = FaceDetector(detector.model_path, threads=detector.threads, int8_path=keyframes.int8_path)
     with (
         VideoReader(source) as reader,
-        ThreadPoolExecutor(max_workers=1) as pool,
+        ThreadPoolExecutor(max_workers=1) as detecting,
         ThreadPoolExecutor(max_workers=1) as hiding,
         ThreadPoolExecutor(max_workers=1) as encoding,
     ):
@@ -146,7 +146,7 @@ def redact_video(
                     writer = VideoWriter(target, reader, frame.width, frame.height)
             if frame.index % options.stride == 0:
                 small = frame.small_rgb(det_w, det_h)
-                pending.append((frame, small, scale, pool.submit(_timed, keyframes, small, threshold, timings)))
+                pending.append((frame, small, scale, detecting.submit(_timed, keyframes, small, threshold, timings)))
             frames.append(frame)
             # Decoding may run a few key frames ahead of detection (smooths out slow detections),
             # but no further, so memory stays bounded.
