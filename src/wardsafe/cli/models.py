@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
@@ -37,25 +39,33 @@ def show() -> None:
             typer.echo("                   (`wardsafe models prepare` builds it; otherwise the first video does)")
 
 
-@models_app.command("prepare")
-def prepare() -> None:
-    """Build the int8 key-frame model into the model cache now, if video precision is int8 (idempotent)."""
+def prepare_int8_model(say: Callable[[str], object]) -> Path | None:
+    """Builds the int8 key-frame model if video precision is int8 and it is not in the cache yet, saying so
+    through ``say`` first (the build takes 10-20 s). Returns its path, or None when video runs float."""
     from wardsafe.detect import quantize
     from wardsafe.detect.faces import check_precision, configured_model_path
 
     settings = get_settings()
     if check_precision(settings.video_model_precision) == "float":
-        typer.echo("video key frames use the float model: nothing to prepare")
-        return
+        return None
     source = configured_model_path()
-    existing = quantize.int8_model_path(source, settings.model_cache)
-    if existing.is_file():
-        typer.echo(f"int8 face model ready: {existing}")
-        return
-    typer.echo("building the int8 face model from the installed one (about 10-20 s, once)...")
-    started = time.perf_counter()
-    path = quantize.ensure_int8_model(source, settings.model_cache)
-    typer.echo(f"int8 face model ready: {path} (built and checked in {time.perf_counter() - started:.1f} s)")
+    path = quantize.int8_model_path(source, settings.model_cache)
+    if not path.is_file():
+        say("building the int8 face model for video key frames from the installed one (once, about 10-20 s)...")
+        started = time.perf_counter()
+        quantize.ensure_int8_model(source, settings.model_cache)
+        say(f"built and checked in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+@models_app.command("prepare")
+def prepare() -> None:
+    """Build the int8 key-frame model into the model cache now, if video precision is int8 (idempotent)."""
+    path = prepare_int8_model(typer.echo)
+    if path is None:
+        typer.echo("video key frames use the float model: nothing to prepare")
+    else:
+        typer.echo(f"int8 face model ready: {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from wardsafe.cli.models import prepare_int8_model
 from wardsafe.errors import InputError, RedactionError, WardSafeError
 from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.redact.job_paths import JobPaths
@@ -131,7 +132,8 @@ def register(app: typer.Typer) -> None:
 
         detector = load_face_detector()
         if any(p.suffix.lower() in VIDEO_SUFFIXES for p in files):
-            _prepare_keyframe_model(console)
+            # before any progress bar: the first video on a machine may have to build the int8 model
+            prepare_int8_model(console.print)
         first_error: WardSafeError | None = None
         for src, paths in zip(files, jobs, strict=True):
             try:
@@ -149,19 +151,6 @@ def register(app: typer.Typer) -> None:
                 _print_outcome(stdout, src, outcome, plan)
         if first_error is not None:
             raise typer.Exit(first_error.exit_code)
-
-
-def _prepare_keyframe_model(console: Console) -> None:
-    """Loads the key-frame model for videos now, saying so when its int8 copy must be built first (once)."""
-    from wardsafe.config import get_settings
-    from wardsafe.detect import quantize
-    from wardsafe.detect.faces import check_precision, configured_model_path, load_face_detector
-
-    settings = get_settings()
-    if check_precision(settings.video_model_precision) == "int8":
-        if not quantize.int8_model_path(configured_model_path(), settings.model_cache).is_file():
-            console.print("building the int8 face model for video key frames (once, about 10-20 s)...")
-    load_face_detector(threads=1, precision=settings.video_model_precision)
 
 
 def _run_one(

@@ -94,12 +94,18 @@ def verify_graph_fix(reference_model: bytes, fixed_session) -> None:
             raise ConfigError("face model: the optimised graph does not reproduce the original's outputs")
 
 
+def require_model_file(path: Path) -> Path:
+    """``path`` if it is a file; ConfigError naming it otherwise."""
+    if not path.is_file():
+        raise ConfigError(f"face model not found: {path}")
+    return path
+
+
 def load_model_proto(path: Path):
     """Reads and checks an ONNX file; a missing or corrupt file raises ConfigError."""
     import onnx  # imported here: it takes ~0.3 s
 
-    if not path.is_file():
-        raise ConfigError(f"face model not found: {path}")
+    require_model_file(path)
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises DecodeError and friends; all mean the same to a user

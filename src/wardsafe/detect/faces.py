@@ -121,7 +121,6 @@ class FaceDetector:
         self.model_path = model_path
         self.threads = threads
         self.precision = "float" if int8_path is None else "int8"
-        self.int8_path = int8_path
         if int8_path is None:
             proto = centerface.make_dims_dynamic(centerface.load_model_proto(model_path))
             original = proto.SerializeToString()
@@ -196,7 +195,6 @@ def _cached_detector(model_path: Path, threads: int, precision: str, cache: Path
         return FaceDetector(model_path, threads)
     from wardsafe.detect.quantize import ensure_int8_model  # imports the quantiser only when needed
 
-    centerface.load_model_proto(model_path)  # a missing or corrupt model says so before any build
     return FaceDetector(model_path, threads, int8_path=ensure_int8_model(model_path, cache))
 
 

@@ -43,10 +43,14 @@ AGREE_THRESHOLD = 0.05
 
 
 def int8_model_path(source: Path, cache: Path) -> Path:
-    """Where the int8 copy of ``source`` lives in ``cache`` (the name changes with the model and runtime)."""
+    """Where the int8 copy of ``source`` lives in ``cache`` (the name changes with the model and runtime).
+
+    A missing ``source`` raises ConfigError. A corrupt one has no copy under its hash, so building one
+    (:func:`build_int8_model`) is where it is refused.
+    """
     import onnxruntime as ort
 
-    digest = centerface.file_sha256(source)[:16]
+    digest = centerface.file_sha256(centerface.require_model_file(source))[:16]
     return cache / f"centerface-int8-{digest}-ort{ort.__version__}-r{RECIPE_VERSION}.onnx"
 
 

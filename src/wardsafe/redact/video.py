@@ -80,10 +80,9 @@ def redact_video(
     if keyframes is detector:
         keyframes = FaceDetector(detector.model_path, threads=1)
     result.keyframe_model = {"name": keyframes.model_name, "sha256": keyframes.model_sha256}
-    # Close-ups run the same model as key frames, in a session of its own so neither waits for the other.
-    closeups = detector
-    if keyframes.int8_path is not None:
-        closeups = FaceDetector(detector.model_path, threads=detector.threads, int8_path=keyframes.int8_path)
+    # Close-ups run the same model as key frames, in a session of their own (another thread count, so
+    # another cached detector) so neither waits for the other; with float precision this is `detector`.
+    closeups = load_face_detector(detector.model_path, threads=detector.threads, precision=precision)
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
