@@ -199,10 +199,10 @@ def bench_photos(faces_dev: Path, shared: Path, quick: bool) -> None:
 
 
 def bench_photo12mp(faces_dev: Path, shared: Path) -> None:
+    from wardsafe.detect.face_regions import head_region
     from wardsafe.detect.faces import load_face_detector
     from wardsafe.media.image import read_image, write_image
     from wardsafe.redact.filters import hide_regions
-    from wardsafe.redact.regions import head_region
 
     folder = make_12mp_photo(faces_dev)
     photo = folder / "photo12mp.jpg"
@@ -214,7 +214,7 @@ def bench_photo12mp(faces_dev: Path, shared: Path) -> None:
         t1 = time.perf_counter()
         faces = detector.detect_photo(rgb)
         t2 = time.perf_counter()
-        hide_regions(rgb, [head_region(f, rgb.shape[1], rgb.shape[0]) for f in faces])
+        hide_regions(rgb, [head_region(f.box, rgb.shape[1], rgb.shape[0]) for f in faces])
         t3 = time.perf_counter()
         write_image(rgb, OUT / "photo12mp_inprocess.jpg")
         t4 = time.perf_counter()

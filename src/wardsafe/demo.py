@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from wardsafe.detect.faces import load_face_detector
+from wardsafe.detect.registry import build_detectors
 from wardsafe.errors import WardSafeError
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
@@ -24,11 +24,12 @@ SAMPLES = ("ward_photo.jpg", "ward_clip.mp4")
 def redact_samples(out_dir: Path, console: Console) -> None:
     """Redacts each bundled sample into ``out_dir`` and says what it did."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    detector = load_face_detector()
+    options = RedactOptions()
+    detectors = build_detectors(options)
     console.print(f"[bold]WardSafe demo[/bold]: redacting the bundled samples into {out_dir}/")
     for name in SAMPLES:
         with resources.as_file(resources.files("wardsafe.samples") / name) as source:
-            outcome = run_job(source, JobPaths.beside(out_dir / name), detector, RedactOptions())
+            outcome = run_job(source, JobPaths.beside(out_dir / name), detectors, options)
         summary = outcome.report["summary"]
         removed = outcome.report["output"]["metadata_removed"]
         console.print(

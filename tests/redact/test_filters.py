@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from face_scoring import destroyed, gray, ssim
+from wardsafe.detect.face_regions import head_region
 from wardsafe.detect.faces import FaceBox
 from wardsafe.errors import InputError
 from wardsafe.redact.filters import FILTER_KINDS, hide_regions
-from wardsafe.redact.regions import head_region
 
 DATA = Path(__file__).parents[1] / "detect" / "data"
 
@@ -48,7 +48,7 @@ def test_each_filter_destroys_every_face(kind, name):
     rgb, faces = labelled(name)
     height, width = rgb.shape[:2]
     out = rgb.copy()
-    hide_regions(out, [head_region(face_box(*f), width, height) for f in faces], kind)
+    hide_regions(out, [head_region(face_box(*f).box, width, height) for f in faces], kind)
     before, after = gray(rgb), gray(out)
     readable = [f for f in faces if not destroyed(before[f[1] : f[1] + f[3], f[0] : f[0] + f[2]],
                                                   after[f[1] : f[1] + f[3], f[0] : f[0] + f[2]])]
@@ -63,14 +63,14 @@ def test_a_face_cut_by_the_frame_edge_is_destroyed(kind):
     frame = np.ascontiguousarray(rgb[y + h // 4 :, x + w // 3 :])
     box = (0, 0, w - w // 3, h - h // 4)
     out = frame.copy()
-    hide_regions(out, [head_region(face_box(*box), frame.shape[1], frame.shape[0])], kind)
+    hide_regions(out, [head_region(face_box(*box).box, frame.shape[1], frame.shape[0])], kind)
     assert destroyed(gray(frame)[: box[3], : box[2]], gray(out)[: box[3], : box[2]])
 
 
 def test_pixels_outside_the_regions_are_untouched():
     rgb, faces = labelled("three_faces.jpg")
     out = rgb.copy()
-    region = head_region(face_box(*faces[0]), rgb.shape[1], rgb.shape[0])
+    region = head_region(face_box(*faces[0]).box, rgb.shape[1], rgb.shape[0])
     hide_regions(out, [region], "blur")
     x0, y0, x1, y1 = region
     outside = np.ones(rgb.shape[:2], bool)
@@ -83,11 +83,11 @@ def test_pixels_outside_the_regions_are_untouched():
 
 def test_head_region_covers_the_face_and_stays_in_the_frame():
     face = FaceBox(100, 100, 140, 150, 0.9)
-    x0, y0, x1, y1 = head_region(face, 640, 480)
+    x0, y0, x1, y1 = head_region(face.box, 640, 480)
     assert x0 < 100 and y0 < 100 and x1 > 140 and y1 > 150
-    assert head_region(FaceBox(-20, -20, 30, 30, 0.9), 640, 480)[:2] == (0, 0)
-    assert head_region(FaceBox(620, 460, 700, 520, 0.9), 640, 480)[2:] == (640, 480)
-    off = head_region(FaceBox(700, 500, 720, 520, 0.9), 640, 480)
+    assert head_region((-20, -20, 30, 30), 640, 480)[:2] == (0, 0)
+    assert head_region((620, 460, 700, 520), 640, 480)[2:] == (640, 480)
+    off = head_region((700, 500, 720, 520), 640, 480)
     assert off[0] == off[2] or off[1] == off[3]
 
 
@@ -95,7 +95,7 @@ def test_head_region_covers_the_face_and_stays_in_the_frame():
 def test_the_whole_face_box_lies_in_the_fully_hidden_core(box):
     rng = np.random.default_rng(2)
     frame = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
-    hide_regions(frame, [head_region(FaceBox(*box, 0.9), 640, 480)], "solid")
+    hide_regions(frame, [head_region(tuple(box), 640, 480)], "solid")
     x0, y0, x1, y1 = box
     face = frame[y0:y1, x0:x1].reshape(-1, 3)
     assert (face == face[0]).all()  # one flat colour: nothing of the face blends through
@@ -129,7 +129,7 @@ def test_planes_are_hidden_like_an_rgb_frame(kind, channels):
     plane = gray(rgb).astype(np.uint8)
     image = plane if channels == 1 else np.dstack((plane, 255 - plane))
     out = image.copy()
-    hide_regions(out, [head_region(face_box(*f), plane.shape[1], plane.shape[0]) for f in faces], kind)
+    hide_regions(out, [head_region(face_box(*f).box, plane.shape[1], plane.shape[0]) for f in faces], kind)
     for c in range(channels):
         before = image if channels == 1 else image[..., c]
         after = out if channels == 1 else out[..., c]

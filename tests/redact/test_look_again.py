@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 from media.bad_inputs import FIXTURES
+from wardsafe.detect.face_regions import FaceRegions
 from wardsafe.detect.faces import load_face_detector
 from wardsafe.media.video import VideoReader
-from wardsafe.redact.video import look_again
+
+
+def _faces() -> FaceRegions:
+    return FaceRegions(load_face_detector(), precision="float")
 
 
 def test_missed_face_is_found_again_where_its_track_expected_it() -> None:
@@ -17,9 +21,9 @@ def test_missed_face_is_found_again_where_its_track_expected_it() -> None:
         x, y, w, h = truth["boxes"][0][1]
         # where the track predicted the face: a little off, as a moving face would be
         expected = (x + 0.2 * w, y - 0.1 * h, x + 1.2 * w, y + 0.9 * h)
-        found = look_again(load_face_detector(), frame, [expected, (5.0, 5.0, 30.0, 30.0)], 0.05, known=[])
+        found = _faces().look_again(frame, [expected, (5.0, 5.0, 30.0, 30.0)], known=[])
     assert len(found) == 1, "the face, and nothing where there is no face"
-    (x0, y0, x1, y1), score = found[0]
+    (x0, y0, x1, y1), score = found[0].box, found[0].score
     assert x0 <= x + w / 2 <= x1 and y0 <= y + h / 2 <= y1
     assert score > 0.05
 
@@ -30,5 +34,5 @@ def test_nothing_is_added_twice() -> None:
         frame = next(iter(reader.frames()))
         x, y, w, h = truth["boxes"][0][1]
         box = (float(x), float(y), float(x + w), float(y + h))
-        found = look_again(load_face_detector(), frame, [box], 0.05, known=[(box, 0.9)])
+        found = _faces().look_again(frame, [box], known=[box])
     assert found == []

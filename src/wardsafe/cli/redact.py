@@ -16,7 +16,7 @@ from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import FILTER_KINDS, RedactOptions
 
 if TYPE_CHECKING:
-    from wardsafe.detect.faces import FaceDetector
+    from wardsafe.detect.seam import Detectors
     from wardsafe.redact.pipeline import JobOutcome
 
 _MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
@@ -128,16 +128,16 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, quiet=quiet)  # progress bars
         stdout = Console(quiet=quiet, highlight=False, soft_wrap=True)
         # Models, OpenCV and FFmpeg load only when there is something to redact (other commands stay quick).
-        from wardsafe.detect.faces import load_face_detector
+        from wardsafe.detect.registry import build_detectors
 
-        detector = load_face_detector()
+        detectors = build_detectors(options)
         if any(p.suffix.lower() in VIDEO_SUFFIXES for p in files):
             # before any progress bar: the first video on a machine may have to build the int8 model
             prepare_int8_model(console.print)
         first_error: WardSafeError | None = None
         for src, paths in zip(files, jobs, strict=True):
             try:
-                outcome = _run_one(src, paths, detector, options, plan, console)
+                outcome = _run_one(src, paths, detectors, options, plan, console)
             except WardSafeError as exc:
                 typer.echo(f"error: {exc}", err=True)
                 first_error = first_error or exc
@@ -154,13 +154,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _run_one(
-    src: Path, paths: JobPaths, detector: FaceDetector, options: RedactOptions, plan: bool, console: Console
+    src: Path, paths: JobPaths, detectors: Detectors, options: RedactOptions, plan: bool, console: Console
 ) -> JobOutcome:
     from wardsafe.redact.pipeline import run_job
 
     is_video = src.suffix.lower() in VIDEO_SUFFIXES
     if not is_video or console.quiet:
-        return run_job(src, paths, detector, options, plan=plan)
+        return run_job(src, paths, detectors, options, plan=plan)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
         TimeRemainingColumn(), console=console, transient=True,
@@ -171,7 +171,7 @@ def _run_one(
             if done % 10 == 0 or done == expected:
                 bar.update(task, completed=done, total=expected or None)
 
-        return run_job(src, paths, detector, options, plan=plan, progress=progress)
+        return run_job(src, paths, detectors, options, plan=plan, progress=progress)
 
 
 def _print_outcome(console: Console, src: Path, outcome: JobOutcome, plan: bool) -> None:

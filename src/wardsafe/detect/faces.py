@@ -56,6 +56,11 @@ class FaceBox:
     landmarks: tuple[float, ...] | None = field(default=None, compare=False)
 
     @property
+    def box(self) -> tuple[float, float, float, float]:
+        """The corners as a plain (x0, y0, x1, y1) tuple."""
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @property
     def w(self) -> float:
         return self.x1 - self.x0
 

@@ -32,6 +32,8 @@ class YuvFrame:
     or rotate it); a frame nobody touches goes back to the encoder as it was decoded.
     """
 
+    still = False  # a video frame, not a photo (see wardsafe.detect.seam.Frame)
+
     def __init__(self, index: int, pts: int, source: av.VideoFrame, rotation: int) -> None:
         self.index = index
         self.pts = pts

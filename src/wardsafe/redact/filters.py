@@ -75,8 +75,12 @@ def _ellipse_alpha(x0: int, y0: int, x1: int, y1: int, width: int, height: int) 
     return np.clip((1.0 - dist) * (1.0 / (1.0 - SOFT_RIM_START)), 0.0, 1.0, out=dist)
 
 
-def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], kind: FilterKind = "blur") -> None:
+def hide_regions(
+    rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], kind: FilterKind = "blur", shape: str = "ellipse"
+) -> None:
     """Hides each region (x0, y0, x1, y1) of ``rgb`` (H x W x 3 uint8) IN PLACE with the filter ``kind``.
+
+    ``shape`` "ellipse" hides the ellipse inscribed in each region (heads), "rect" the whole rectangle (text).
 
     Any uint8 image of 1 to 4 channels is hidden the same way: a single plane (H x W, such as a video
     frame's Y plane) or planes stacked together (H x W x 2, such as its U and V planes).
@@ -98,6 +102,9 @@ def hide_regions(rgb: np.ndarray, regions: Sequence[tuple[int, int, int, int]], 
             continue
         roi = rgb[y0:y1, x0:x1]
         hidden = make_hidden(roi)
+        if shape == "rect":
+            roi[...] = hidden
+            continue
         alpha = _ellipse_alpha(x0, y0, x1, y1, width, height)
         # per-pixel weighted sum in OpenCV: one pass, no float copies of the region
         roi[...] = cv2.blendLinear(hidden, np.ascontiguousarray(roi), alpha, 1.0 - alpha)

@@ -1,47 +1,49 @@
-"""Redacts a photo: find every face at several scales, hide each one's head."""
+"""Redacts a photo: every detector searches it once, thoroughly; each find is hidden in its detector's shape."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector
+from wardsafe.detect.seam import Detectors, RgbFrame
 from wardsafe.media.image import read_image, write_image
-from wardsafe.redact.filters import hide_regions
 from wardsafe.redact.options import RedactOptions
-from wardsafe.redact.regions import head_region
-from wardsafe.redact.render import boxes_to_hide
+from wardsafe.redact.render import boxes_to_hide, hide_shaped
 from wardsafe.redact.result import RedactionResult, Thumbnail
 from wardsafe.redact.tracking import Observation, Track
 
 
 def redact_photo(
-    source: Path, target: Path | None, detector: FaceDetector, options: RedactOptions, want_thumbnails: bool = False
+    source: Path, target: Path | None, detectors: Detectors, options: RedactOptions, want_thumbnails: bool = False
 ) -> RedactionResult:
-    """Redacts ``source`` into ``target`` (or only lists the faces when ``target`` is None).
+    """Redacts ``source`` into ``target`` (or only lists what was found when ``target`` is None).
 
-    Each face is a one-frame track, numbered left to right, so ``--keep`` means the same on
-    photos and videos.
+    Each find is a one-frame track, numbered by kind in the detectors' order, then left to right, so
+    ``--keep`` means the same on photos and videos.
     """
     started = time.perf_counter()
-    rgb = read_image(source)
-    height, width = rgb.shape[:2]
-    t0 = time.perf_counter()
-    threshold = DEFAULT_THRESHOLD if options.threshold is None else options.threshold
-    faces = detector.detect_photo(rgb, threshold)
-    detect_s = time.perf_counter() - t0
-    faces.sort(key=lambda f: (f.x0, f.y0))
-    tracks = [Track(id=i + 1, observations=[Observation(0, (f.x0, f.y0, f.x1, f.y1), f.score)])
-              for i, f in enumerate(faces)]
-    result = RedactionResult(kind="photo", source=source, width=width, height=height, frames=1, tracks=tracks,
-                             threshold=threshold)
+    frame = RgbFrame(read_image(source))
+    tracks: list[Track] = []
+    timings: dict[str, float] = {}
+    for detector in detectors:
+        t0 = time.perf_counter()
+        found = sorted(detector.find(frame), key=lambda d: (d.box[0], d.box[1]))
+        timings[f"detect_{detector.kind}_s"] = time.perf_counter() - t0
+        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=detector.kind)
+                   for n, d in enumerate(found)]
+    by_id = {t.id: t for t in tracks}
+    result = RedactionResult(kind="photo", source=source, width=frame.width, height=frame.height, frames=1,
+                             tracks=tracks)
     if want_thumbnails:
-        result.thumbnails = {t.id: Thumbnail.crop(rgb, t.best.box, t.best.score, 0) for t in tracks}
-    boxes = boxes_to_hide([(t.id, t.best.box) for t in tracks], options.keep, tracks, DEFAULT_THRESHOLD)
-    hidden = [head_region(FaceBox(*box, 1.0), width, height) for _, box in boxes]
-    result.frames_with_hidden_faces = int(bool(hidden))
+        result.thumbnails = {t.id: Thumbnail.of(frame, t.best.box, t.best.score) for t in tracks}
+    boxes = boxes_to_hide([(t.id, t.best.box) for t in tracks], options.keep, by_id.__getitem__, detectors)
+    regions = []
+    for tid, box in boxes:
+        detector = detectors.of_kind(by_id[tid].kind)
+        result.frames_hidden[detector.kind] = 1
+        regions.append((detector.region(box, frame.width, frame.height), detector.shape))
     if target is not None:
-        hide_regions(rgb, hidden, options.filter)
-        write_image(rgb, target)
-    result.timings = {"total_s": time.perf_counter() - started, "detect_s": detect_s}
+        hide_shaped(frame.rgb, regions, options.filter)
+        write_image(frame.rgb, target)
+    result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result

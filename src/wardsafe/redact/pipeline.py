@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wardsafe.detect.faces import FaceDetector
+from wardsafe.detect.seam import Detectors
 from wardsafe.errors import InputError, RedactionError
 from wardsafe.media.atomic import atomic_output
 from wardsafe.media.image import image_metadata
@@ -63,7 +63,7 @@ def identifying_metadata(path: Path, kind: str) -> list[str]:
 def run_job(
     source: Path,
     paths: JobPaths,
-    detector: FaceDetector,
+    detectors: Detectors,
     options: RedactOptions,
     plan: bool = False,
     progress: Progress | None = None,
@@ -75,31 +75,31 @@ def run_job(
     if info.kind == "video" and info.video_codec is None:
         raise InputError(f"{source.name}: has no video track")
     if plan:
-        return _plan(source, info, paths, detector, options, progress)
+        return _plan(source, info, paths, detectors, options, progress)
     check_output_suffix(info.kind, paths.output)
     if paths.output.resolve() == source.resolve():
         raise InputError(f"{source.name}: output would overwrite the input; choose another name or folder")
     removed = identifying_metadata(source, info.kind)
     with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
         if info.kind == "image":
-            result = redact_photo(source, out_tmp, detector, options)
+            result = redact_photo(source, out_tmp, detectors, options)
         else:
-            result = redact_video(source, out_tmp, detector, options, progress)
+            result = redact_video(source, out_tmp, detectors, options, progress)
         _verify_output(out_tmp, info.kind, result)
-        report = build_report(info, result, options, detector, paths.output, removed)
+        report = build_report(info, result, options, detectors, paths.output, removed)
         write_report(report, report_tmp)
     return JobOutcome(info, result, report, [paths.output, paths.report])
 
 
 def _plan(
-    source: Path, info: MediaInfo, paths: JobPaths, detector: FaceDetector, options: RedactOptions,
+    source: Path, info: MediaInfo, paths: JobPaths, detectors: Detectors, options: RedactOptions,
     progress: Progress | None,
 ) -> JobOutcome:
     if info.kind == "image":
-        result = redact_photo(source, None, detector, options, want_thumbnails=True)
+        result = redact_photo(source, None, detectors, options, want_thumbnails=True)
     else:
-        result = redact_video(source, None, detector, options, progress, want_thumbnails=True)
-    report = build_report(info, result, options, detector, None, [])
+        result = redact_video(source, None, detectors, options, progress, want_thumbnails=True)
+    report = build_report(info, result, options, detectors, None, [])
     with atomic_output(paths.plan_json) as json_tmp, atomic_output(paths.plan_sheet) as sheet_tmp:
         write_report(report, json_tmp)
         write_contact_sheet(result, sheet_tmp)

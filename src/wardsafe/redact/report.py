@@ -11,19 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from wardsafe import __version__
-from wardsafe.detect.faces import FaceDetector
+from wardsafe.detect.seam import Detectors
 from wardsafe.media.probe import MediaInfo
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.result import RedactionResult
 
-REPORT_VERSION = 1
+# 2: tracks have a kind, the summary counts by kind, "models" lists every detector's model
+REPORT_VERSION = 2
 
 
 def build_report(
     info: MediaInfo,
     result: RedactionResult,
     options: RedactOptions,
-    detector: FaceDetector,
+    detectors: Detectors,
     output: Path | None,
     removed_metadata: list[str],
 ) -> dict[str, Any]:
@@ -36,19 +37,28 @@ def build_report(
         start, end = track.span(pad)
         tracks.append({
             "id": track.id,
+            "kind": track.kind,
             "hidden": hidden,
             "first_frame": track.first_frame,
             "last_frame": track.last_frame,
-            # Frames the face is hidden on: a few before its first and after its last detection.
+            # Frames it is hidden on: a few before its first and after its last detection.
             "hidden_frames": [max(0, start), min(result.frames - 1, end)] if hidden else None,
             "first_time_s": round(track.first_frame / fps, 3) if fps else None,
             "last_time_s": round(track.last_frame / fps, 3) if fps else None,
             "detections": len(track.observations),
             "best_score": round(track.best.score, 3),
-            # Boxes where the face was detected, as [frame, x0, y0, x1, y1] in output pixels.
+            # Boxes where it was detected, as [frame, x0, y0, x1, y1] in output pixels.
             "boxes": [[o.frame, *(round(v, 1) for v in o.box)] for o in track.observations],
         })
     kept = sorted(options.keep & {t.id for t in result.tracks})
+    by_kind: dict[str, dict[str, int]] = {}
+    for entry in tracks:
+        counts = by_kind.setdefault(entry["kind"], {"tracked": 0, "hidden": 0, "kept": 0, "frames_hidden": 0})
+        counts["tracked"] += 1
+        counts["hidden" if entry["hidden"] else "kept"] += 1
+    for kind, frames in result.frames_hidden.items():
+        by_kind.setdefault(kind, {"tracked": 0, "hidden": 0, "kept": 0, "frames_hidden": 0})["frames_hidden"] = frames
+    faces = by_kind.get("face", {})
     return {
         "report_version": REPORT_VERSION,
         "wardsafe_version": __version__,
@@ -73,18 +83,20 @@ def build_report(
         },
         "options": {
             "filter": options.filter,
-            "threshold": result.threshold,
+            "threshold": options.threshold,
             "keep": sorted(options.keep),
             "detection_stride": options.stride if result.kind == "video" else None,
             "detection_long_side": options.detect_long_side if result.kind == "video" else None,
         },
-        "model": {"name": detector.model_name, "sha256": detector.model_sha256, "key_frames": result.keyframe_model},
+        "models": detectors.describe(),
         "summary": {
-            "faces_tracked": len(result.tracks),
-            "faces_hidden": sum(1 for t in tracks if t["hidden"]),
+            "faces_tracked": faces.get("tracked", 0),
+            "faces_hidden": faces.get("hidden", 0),
             "faces_kept": len(kept),
             "kept_track_ids": kept,
-            "frames_with_hidden_faces": result.frames_with_hidden_faces,
+            "frames_with_hidden_faces": faces.get("frames_hidden", 0),
+            # every kind the detectors found: tracks found, hidden and kept, and frames with something hidden
+            "by_kind": by_kind,
         },
         "tracks": tracks,
         "timings": {k: round(v, 3) for k, v in result.timings.items()},

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from wardsafe.detect.seam import Frame
 from wardsafe.redact.tracking import Track
 
 THUMB_SIDE = 112
@@ -34,6 +35,20 @@ class Thumbnail:
         return Thumbnail(image=np.asarray(crop), score=score, frame=frame)
 
 
+    @staticmethod
+    def of(frame: Frame, box: tuple[float, float, float, float], score: float) -> Thumbnail:
+        """A thumbnail of ``box`` on ``frame`` (a photo or a video frame), read at full resolution."""
+        x0, y0, x1, y1 = box
+        m = 0.25 * max(x1 - x0, y1 - y0)
+        left, top = int(max(0, x0 - m)), int(max(0, y0 - m))
+        right, bottom = int(min(frame.width, x1 + m + 2)), int(min(frame.height, y1 + m + 2))
+        if right - left < 2 or bottom - top < 2:
+            left, top, right, bottom = 0, 0, min(frame.width, 2), min(frame.height, 2)
+        crop = frame.rgb_crop(left, top, right, bottom)
+        left, top = left - left % 2, top - top % 2  # a video frame's crop is aligned to even pixels
+        return Thumbnail.crop(crop, (x0 - left, y0 - top, x1 - left, y1 - top), score, frame.index)
+
+
 @dataclass
 class RedactionResult:
     """Facts about one run: input geometry, tracks, counts and timings."""
@@ -45,10 +60,10 @@ class RedactionResult:
     rotation: int = 0
     fps: float | None = None
     frames: int = 0
-    frames_with_hidden_faces: int = 0
+    # frames on which something of each kind ("face", "text") was hidden
+    frames_hidden: dict[str, int] = field(default_factory=dict)
     has_audio: bool = False
     threshold: float = 0.0  # the detection threshold actually used
-    keyframe_model: dict[str, str] | None = None  # video: name and sha256 of the model key frames ran
     tracks: list[Track] = field(default_factory=list)
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+from wardsafe.detect.boxes import Box, area, iou, match_cost
 
 # Two successive detections of a track that overlap less than this (after allowing for the track's
 # motion) may be two different faces joined by mistake, as at a cut or when a face leaves the frame
@@ -32,10 +32,11 @@ class Observation:
 
 @dataclass
 class Track:
-    """One face followed over time."""
+    """One thing (a face, a piece of text) followed over time; ``kind`` is its detector's kind."""
 
     id: int
     observations: list[Observation] = field(default_factory=list)
+    kind: str = "face"
     # Last frame the face is carried to after its last detection; grows while the video ends
     # with the track still open (uncertain means hide).
     carried_until: int | None = None
@@ -53,7 +54,7 @@ class Track:
     @property
     def best(self) -> Observation:
         """The most confident detection (used for thumbnails)."""
-        return max(self.observations, key=lambda o: (o.score, _area(o.box)))
+        return max(self.observations, key=lambda o: (o.score, area(o.box)))
 
     def velocity(self, at_end: bool) -> np.ndarray:
         """Per-frame motion of the box corners at the start or end of the track (zeros if unknown)."""
@@ -107,10 +108,6 @@ def _velocity(a: Observation, b: Observation) -> np.ndarray:
     return (np.asarray(b.box) - np.asarray(a.box)) / max(1, b.frame - a.frame)
 
 
-def _area(box: Box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
 def _moved(box: Box, velocity: np.ndarray, frames: int) -> Box:
     """``box`` carried ``frames`` frames along ``velocity``; it never shrinks (uncertainty grows)."""
     moved = np.asarray(box) + velocity * frames
@@ -122,52 +119,36 @@ def _moved(box: Box, velocity: np.ndarray, frames: int) -> Box:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def match_cost(predicted: Box, detected: Box) -> float:
-    """0 for a perfect match, >= 1 for no match: 1 - IoU, or centre distance relative to size."""
-    overlap = iou(predicted, detected)
-    # Small fast faces may not overlap between key frames: accept a near centre too.
-    pw, ph = predicted[2] - predicted[0], predicted[3] - predicted[1]
-    dx = ((predicted[0] + predicted[2]) - (detected[0] + detected[2])) / 2
-    dy = ((predicted[1] + predicted[3]) - (detected[1] + detected[3])) / 2
-    dist = float(np.hypot(dx, dy)) / max(1.0, float(np.hypot(pw, ph)))
-    dw = detected[2] - detected[0]
-    scale = max(pw, dw) / max(1.0, min(pw, dw)) if min(pw, dw) > 0 else 9.0
-    if scale > 2.0:  # a face does not double in size between key frames
-        return 9.0
-    return min(1.0 - overlap, dist * 2.0)
-
-
 class Tracker:
     """Greedy IoU/centre-distance tracker over key-frame detections, in frame order.
 
     A track missed by detection stays open for ``max_gap`` frames; if the face is found again it
-    continues the same track and the frames in between are interpolated.
+    continues the same track and the frames in between are interpolated. Detections of each kind
+    ("face", "text", ...) only ever continue tracks of the same kind; track ids are shared by all kinds.
     """
 
     def __init__(self, pad: int, max_gap: int) -> None:
         self.pad = pad
         self.max_gap = max_gap
         self.tracks: list[Track] = []
+        self._by_id: dict[int, Track] = {}
         self._active: list[Track] = []
         self.last_frame = -1
+
+    def track(self, track_id: int) -> Track:
+        """The track with id ``track_id``."""
+        return self._by_id[track_id]
 
     def predicted(self, track: Track, frame: int) -> Box:
         """Where an open track's face is expected on ``frame``, from its last detection and motion."""
         return _moved(track.observations[-1].box, track.velocity(at_end=True), frame - track.last_frame)
 
-    def _match(self, frame: int, detections: list[tuple[Box, float]]) -> list[tuple[int, int]]:
-        """Greedy best-first pairs (open track index, detection index)."""
+    def _match(self, frame: int, detections: list[tuple[Box, float]], kind: str) -> list[tuple[int, int]]:
+        """Greedy best-first pairs (open track index, detection index), within one kind."""
         pairs = []
         for ti, track in enumerate(self._active):
+            if track.kind != kind:
+                continue
             predicted = self.predicted(track, frame)
             for di, (box, _score) in enumerate(detections):
                 cost = match_cost(predicted, box)
@@ -185,7 +166,8 @@ class Tracker:
         return matched
 
     def missed(
-        self, frame: int, detections: list[tuple[Box, float]], min_detections: int = 2, min_score: float = 0.0
+        self, frame: int, detections: list[tuple[Box, float]], min_detections: int = 2, min_score: float = 0.0,
+        kind: str = "face",
     ) -> list[Box]:
         """Predicted boxes of established open tracks that no detection matches.
 
@@ -194,23 +176,29 @@ class Tracker:
         The video pipeline looks for these faces again, closer up: a face the detector has found
         before but misses now is usually still there, only small or turned.
         """
-        matched = {ti for ti, _ in self._match(frame, detections)}
+        matched = {ti for ti, _ in self._match(frame, detections, kind)}
         return [self.predicted(t, frame) for ti, t in enumerate(self._active)
-                if ti not in matched and len(t.observations) >= min_detections and t.best.score >= min_score]
+                if t.kind == kind and ti not in matched
+                and len(t.observations) >= min_detections and t.best.score >= min_score]
 
-    def update(self, frame: int, detections: list[tuple[Box, float]]) -> None:
-        """Adds the detections of key frame ``frame`` (frames must come in increasing order)."""
-        self.last_frame = frame
-        matched = self._match(frame, detections)
+    def update(self, frame: int, detections: list[tuple[Box, float]], kind: str = "face") -> None:
+        """Adds the ``kind`` detections of key frame ``frame`` (frames must come in increasing order).
+
+        Call it for every kind whose detector ran on ``frame``, even with no detections, so that tracks of
+        that kind that were not seen again can end.
+        """
+        self.last_frame = max(self.last_frame, frame)
+        matched = self._match(frame, detections, kind)
         for ti, di in matched:
             box, score = detections[di]
             self._active[ti].observations.append(Observation(frame, box, score))
-        self._active = [t for t in self._active if frame - t.last_frame <= self.max_gap]
+        self._active = [t for t in self._active if t.kind != kind or frame - t.last_frame <= self.max_gap]
         used_dets = {di for _, di in matched}
         for di, (box, score) in enumerate(detections):
             if di not in used_dets:
-                track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score)])
+                track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score)], kind=kind)
                 self.tracks.append(track)
+                self._by_id[track.id] = track
                 self._active.append(track)
 
     def finish(self, last_frame: int) -> None:

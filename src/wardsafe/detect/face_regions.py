@@ -1,0 +1,171 @@
+"""Faces behind the detector seam: CenterFace on photos and video key frames, hidden as whole heads."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from wardsafe.detect.boxes import iou, match_cost
+from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector, load_face_detector
+from wardsafe.detect.seam import Box, Detection, Frame, Region, RegionDetector, clip_region
+
+# Tracking needs a face found on most key frames. Small faces in video often score 0.05-0.2, so
+# video detection runs lower than the photo default: at 0.1 the 720p benchmark clip left faces
+# readable on 40% of frames, at 0.05 on none. A false detection only blurs a little more.
+VIDEO_THRESHOLD = 0.05
+# Side (pixels) of the tile a missed face's surroundings are scaled to when looking again close up
+# (the face fills about a third of it), and how many faces one key frame looks for again.
+CLOSE_UP_TILE = 128
+MAX_CLOSE_UPS = 36
+# Only tracks that once looked like a face this clearly are looked for again (not texture).
+CLOSE_UP_MIN_SCORE = 0.1
+
+# A CenterFace box covers forehead to chin and cheek to cheek. The head around it (hair, ears, the jaw
+# of a face turning down) needs more: grow each side by these fractions of the box. Tuned on faces_dev:
+# with these, every corner of the face box lies in the filter's fully hidden core; more growth mostly
+# adds collateral (hidden background) without protecting more faces.
+GROW_SIDE = 0.3
+GROW_TOP = 0.35
+GROW_BOTTOM = 0.4
+
+
+def head_region(box: Box, width: int, height: int) -> Region:
+    """Pixel rectangle to hide for the face ``box``: the whole head, clipped to a ``width`` x ``height`` frame.
+
+    The filters hide the ellipse inscribed in it; its proportions keep every corner of the face box
+    well inside that ellipse. Empty (x0 == x1 or y0 == y1) when the face is off-frame.
+    """
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    return clip_region((x0 - GROW_SIDE * w, y0 - GROW_TOP * h, x1 + GROW_SIDE * w, y1 + GROW_BOTTOM * h), width, height)
+
+
+def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """Size of the frame copy that detection runs on: at most ``long_side``, sides multiples of 32."""
+    scale = min(1.0, long_side / max(width, height))
+    return max(32, int(round(width * scale / 32)) * 32), max(32, int(round(height * scale / 32)) * 32)
+
+
+class FaceRegions(RegionDetector):
+    """Every face, as an ellipse over the whole head.
+
+    ``photos`` (the float model) runs the multi-scale photo search; ``key_frames`` runs on video key
+    frames (on the engine's detection thread) and ``close_ups`` looks again for tracked faces a key
+    frame missed (on the engine's main thread): separate sessions, so neither waits for the other,
+    both of ``precision`` (int8 by default: twice as fast, see wardsafe.detect.quantize).
+    """
+
+    kind = "face"
+    shape = "ellipse"
+    confirm_score = DEFAULT_THRESHOLD
+    established_score = CLOSE_UP_MIN_SCORE
+
+    def __init__(
+        self, photos: FaceDetector, precision: str = "float", threshold: float | None = None, long_side: int = 960
+    ) -> None:
+        self.photos = photos
+        self.precision = precision
+        self.threshold = threshold
+        self.long_side = long_side
+        self.model_name = photos.model_name
+        self.model_sha256 = photos.model_sha256
+
+    # The video sessions load on first use, so a run of photos never builds or loads the int8 copy.
+    @cached_property
+    def key_frames(self) -> FaceDetector:
+        """Runs on key frames, on the engine's detection thread: one thread of its own."""
+        detector = load_face_detector(self.photos.model_path, threads=1, precision=self.precision)
+        if detector is self.photos:  # a one-core machine: still a session of its own
+            detector = FaceDetector(self.photos.model_path, threads=1)
+        return detector
+
+    @cached_property
+    def close_ups(self) -> FaceDetector:
+        """Looks again on the engine's main thread (another thread count, so another cached session)."""
+        return load_face_detector(self.photos.model_path, threads=self.photos.threads, precision=self.precision)
+
+    def describe(self) -> dict[str, object]:
+        """The face model, and the copy video key frames ran (the int8 one by default) if any did."""
+        described = super().describe()
+        if "key_frames" in self.__dict__:
+            described["key_frames"] = {"name": self.key_frames.model_name, "sha256": self.key_frames.model_sha256}
+        return described
+
+    def threshold_for(self, still: bool) -> float:
+        """The score above which a face is hidden: the user's, or the tuned default for photos or video."""
+        if self.threshold is not None:
+            return self.threshold
+        return DEFAULT_THRESHOLD if still else VIDEO_THRESHOLD
+
+    def find(self, frame: Frame) -> list[Detection]:
+        """Faces on a photo (several scales) or a video key frame (one pass on a reduced copy)."""
+        threshold = self.threshold_for(frame.still)
+        if frame.still:
+            faces = self.photos.detect_photo(frame.small_rgb(frame.width, frame.height), threshold)
+            return [Detection((f.x0, f.y0, f.x1, f.y1), f.score) for f in faces]
+        det_w, det_h = detection_size(frame.width, frame.height, self.long_side)
+        scale = frame.width / det_w
+        faces = self.key_frames.detect(frame.small_rgb(det_w, det_h), threshold)
+        return [Detection((f.x0 * scale, f.y0 * scale, f.x1 * scale, f.y1 * scale), f.score) for f in faces]
+
+    def region(self, box: Box, width: int, height: int) -> Region:
+        """The whole head around the face box."""
+        return head_region(box, width, height)
+
+    def look_again(self, frame: Frame, expected: list[Box], known: list[Box]) -> list[Detection]:
+        """Looks for faces close up, at full resolution, around the boxes where tracked faces were expected.
+
+        Key-frame detection runs on a reduced copy, where a small face may drop below what the detector
+        sees. Around each expected face a crop three face-widths wide is scaled so the face is about a
+        third of a ``CLOSE_UP_TILE`` tile; the tiles are laid side by side and searched in one detector
+        run, so looking again costs one small inference however many faces were missed. Returns at most
+        one detection per box: the one that continues that track (never new faces: at this zoom,
+        texture would start false tracks).
+        """
+        boxes = expected[:MAX_CLOSE_UPS]
+        if not boxes:
+            return []
+        cols = max(1, int(np.ceil(np.sqrt(len(boxes)))))
+        rows = -(-len(boxes) // cols)
+        mosaic = np.zeros((rows * CLOSE_UP_TILE, cols * CLOSE_UP_TILE, 3), np.uint8)
+        placed: list[tuple[int, int, float]] = []  # crop origin in the frame, and its scale
+        for n, (x0, y0, x1, y1) in enumerate(boxes):
+            side = max(x1 - x0, y1 - y0, 8.0)
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            left, top = int(max(0, cx - 1.5 * side)), int(max(0, cy - 1.5 * side))
+            right, bottom = int(min(frame.width, cx + 1.5 * side)), int(min(frame.height, cy + 1.5 * side))
+            if right - left < 8 or bottom - top < 8:
+                placed.append((0, 0, 0.0))
+                continue
+            rgb = frame.rgb_crop(left, top, right, bottom)
+            left, top = left - left % 2, top - top % 2  # rgb_crop aligns to even pixels
+            scale = CLOSE_UP_TILE / (3 * side)
+            h, w = rgb.shape[:2]
+            size = (max(1, min(CLOSE_UP_TILE, round(w * scale))), max(1, min(CLOSE_UP_TILE, round(h * scale))))
+            r, c = divmod(n, cols)
+            mosaic[r * CLOSE_UP_TILE : r * CLOSE_UP_TILE + size[1], c * CLOSE_UP_TILE : c * CLOSE_UP_TILE + size[0]] = (
+                cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
+            placed.append((left, top, scale))
+        candidates: list[list[tuple[float, Box, float]]] = [[] for _ in boxes]
+        face: FaceBox
+        for face in self.close_ups.detect(mosaic, self.threshold_for(frame.still)):
+            r, c = int(face.cy // CLOSE_UP_TILE), int(face.cx // CLOSE_UP_TILE)
+            n = r * cols + c
+            if n >= len(boxes) or placed[n][2] == 0.0:
+                continue
+            left, top, scale = placed[n]
+            ox, oy = c * CLOSE_UP_TILE, r * CLOSE_UP_TILE
+            box = (left + (face.x0 - ox) / scale, top + (face.y0 - oy) / scale,
+                   left + (face.x1 - ox) / scale, top + (face.y1 - oy) / scale)
+            cost = match_cost(boxes[n], box)
+            if cost < 1.0:
+                candidates[n].append((cost, box, face.score))
+        found: list[Detection] = []
+        for options in candidates:
+            for _cost, box, score in sorted(options):
+                if all(iou(box, other) < 0.5 for other in known + [d.box for d in found]):
+                    found.append(Detection(box, score))
+                    break
+        return found

@@ -1,0 +1,27 @@
+"""The one factory of detectors: builds, once per process, what a redaction job runs.
+
+The CLI, the demo and (later) the job workers call :func:`build_detectors` and hand the result to
+the engine, which never loads a model itself. Models and their precision come from the settings
+(``WARDSAFE_FACE_MODEL``, ``WARDSAFE_VIDEO_PRECISION``); what to look for comes from the options.
+"""
+
+from __future__ import annotations
+
+from wardsafe.config import get_settings
+from wardsafe.detect.face_regions import FaceRegions
+from wardsafe.detect.faces import check_precision, load_face_detector
+from wardsafe.detect.seam import Detectors
+from wardsafe.redact.options import RedactOptions
+
+
+def build_detectors(options: RedactOptions) -> Detectors:
+    """The detectors a job with ``options`` runs: faces today (text and speech plug in here).
+
+    A missing or corrupt model, or a bad setting, raises :class:`wardsafe.errors.ConfigError` here,
+    before any file is touched.
+    """
+    settings = get_settings()
+    precision = check_precision(settings.video_model_precision)
+    faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
+                        long_side=options.detect_long_side)
+    return Detectors(regions=[faces])
