@@ -8,7 +8,7 @@ the engine, which never loads a model itself. Models and their precision come fr
 from __future__ import annotations
 
 from wardsafe.config import get_settings
-from wardsafe.detect.face_regions import FaceRegions
+from wardsafe.detect.face_regions import FaceRegions, SmallFaces
 from wardsafe.detect.faces import check_precision, load_face_detector
 from wardsafe.detect.seam import Detectors
 from wardsafe.redact.options import RedactOptions
@@ -24,4 +24,4 @@ def build_detectors(options: RedactOptions) -> Detectors:
     precision = check_precision(settings.video_model_precision)
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
                         long_side=options.detect_long_side)
-    return Detectors(regions=[faces])
+    return Detectors(regions=[faces, SmallFaces(faces)])

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from wardsafe.detect.boxes import Box
+from wardsafe.detect.boxes import Box, area
 
 Region = tuple[int, int, int, int]  # a pixel rectangle to hide; the shape inside it is the detector's
 Shape = Literal["ellipse", "rect"]
@@ -33,6 +33,8 @@ class Frame(Protocol):
     """
 
     index: int
+    # The key frame's number among a video's key frames (0, 1, 2 ...); 0 for a photo.
+    key: int
 
     @property
     def width(self) -> int: ...
@@ -64,6 +66,7 @@ class RgbFrame:
     def __init__(self, rgb: np.ndarray, index: int = 0, still: bool = True) -> None:
         self.rgb = rgb
         self.index = index
+        self.key = 0
         self.still = still
 
     @property
@@ -117,6 +120,15 @@ class RegionDetector(ABC):
     established_score: float = 0.0
     # Run on every ``cadence``-th key frame of a video (a slow detector runs less often; tracks fill in).
     cadence: int = 1
+
+    def period(self, width: int, height: int) -> int:
+        """Key frames between two looks at the same spot of a ``width`` x ``height`` video.
+
+        ``cadence`` by default; a detector that searches a different part of the frame on each key
+        frame says how many it takes to cover the whole. The engine carries tracks back that far,
+        so a thing is hidden from before the key frame it was first found on.
+        """
+        return self.cadence
 
     @abstractmethod
     def find(self, frame: Frame) -> list[Detection]:
@@ -173,6 +185,35 @@ class SpeechDetector(Protocol):
         ...
 
 
+# A find of a later detector of a kind that overlaps an earlier one's this much (IoU), or lies this much
+# inside it (share of the smaller box), is the same thing found twice.
+MERGE_IOU = 0.4
+MERGE_CONTAIN = 0.7
+
+
+def merge_by_kind(found: list[tuple[RegionDetector, list[Detection]]]) -> dict[str, list[Detection]]:
+    """Detections of one frame grouped by kind, with what a later detector of a kind found again dropped.
+
+    Several detectors may share a kind (a fine pass for small faces, a second face model for masked
+    ones); the tracker must see each face once. The first detector's finds stand as they are (each
+    detector already merged its own), so tracks continue on the same detector's boxes.
+    """
+    by_kind: dict[str, list[Detection]] = {}
+    for detector, detections in found:
+        kept = by_kind.setdefault(detector.kind, [])
+        earlier = list(kept)
+        kept.extend(d for d in detections if not any(_same(d.box, e.box) for e in earlier))
+    return by_kind
+
+
+def _same(a: Box, b: Box) -> bool:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    small = min(area(a), area(b))
+    return inter >= MERGE_IOU * (area(a) + area(b) - inter) or (small > 0 and inter >= MERGE_CONTAIN * small)
+
+
 @dataclass
 class Detectors:
     """Every detector one job runs, handed to the engine by the factory (the engine loads nothing)."""
@@ -184,7 +225,10 @@ class Detectors:
         return iter(self.regions)
 
     def of_kind(self, kind: str) -> RegionDetector:
-        """The region detector of ``kind`` (KeyError if none runs)."""
+        """The first region detector of ``kind``: it looks again, and says how that kind is hidden.
+
+        KeyError if none runs.
+        """
         for detector in self.regions:
             if detector.kind == kind:
                 return detector

@@ -39,7 +39,10 @@ class YuvFrame:
         self.pts = pts
         self.source = source
         self.rotation = rotation  # degrees counter-clockwise to make the frame upright
+        self.key = -1  # its number among the key frames, set by the engine on key frames
         self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # detection (its own thread) and looking again (the main thread) may both ask for the planes
+        self._planes_lock = threading.Lock()
 
     @property
     def width(self) -> int:
@@ -58,6 +61,10 @@ class YuvFrame:
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Writable upright (Y, U, V) planes; U and V are half size in both directions."""
+        with self._planes_lock:
+            return self._extract_planes()
+
+    def _extract_planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._planes is None:
             frame = self.source
             height, width = frame.height, frame.width

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from wardsafe.detect.seam import Detectors, RgbFrame
+from wardsafe.detect.seam import Detectors, RgbFrame, merge_by_kind
 from wardsafe.media.image import read_image, write_image
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_shaped
@@ -25,12 +25,15 @@ def redact_photo(
     frame = RgbFrame(read_image(source))
     tracks: list[Track] = []
     timings: dict[str, float] = {}
+    found = []
     for detector in detectors:
         t0 = time.perf_counter()
-        found = sorted(detector.find(frame), key=lambda d: (d.box[0], d.box[1]))
-        timings[f"detect_{detector.kind}_s"] = time.perf_counter() - t0
-        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=detector.kind)
-                   for n, d in enumerate(found)]
+        found.append((detector, detector.find(frame)))
+        key = f"detect_{detector.kind}_s"
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+    for kind, detections in merge_by_kind(found).items():
+        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=kind)
+                   for n, d in enumerate(sorted(detections, key=lambda d: (d.box[0], d.box[1])))]
     by_id = {t.id: t for t in tracks}
     result = RedactionResult(kind="photo", source=source, width=frame.width, height=frame.height, frames=1,
                              tracks=tracks)

@@ -30,7 +30,7 @@ def build_report(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     fps = result.fps or 0.0
-    pad = options.pad_frames if result.kind == "video" else 0
+    pad = result.pad_frames
     tracks = []
     for track in result.tracks:
         hidden = track.id not in options.keep

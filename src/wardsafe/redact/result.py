@@ -60,6 +60,7 @@ class RedactionResult:
     rotation: int = 0
     fps: float | None = None
     frames: int = 0
+    pad_frames: int = 0  # frames a track is hidden before its first and after its last detection
     # frames on which something of each kind ("face", "text") was hidden
     frames_hidden: dict[str, int] = field(default_factory=dict)
     has_audio: bool = False

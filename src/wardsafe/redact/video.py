@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from wardsafe.detect.seam import Detection, Detectors, RegionDetector
+from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_kind
 from wardsafe.errors import InputError
 from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.options import RedactOptions
@@ -54,9 +54,6 @@ def redact_video(
     thumbnails: dict[int, Thumbnail] = {}
     result = RedactionResult(kind="video", source=source)
     stride = options.stride
-    # A detector that runs on every n-th key frame only (a slow one) needs its tracks carried further back.
-    slowest = max((d.cadence for d in detectors), default=1)
-    pad = options.pad_frames + (slowest - 1) * stride
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
@@ -74,7 +71,8 @@ def redact_video(
             assert tracker is not None
             while pending and (pending[0][1].done() or pending[0][0].index <= block_until):
                 key, future = pending.popleft()
-                for detector, detections in future.result():
+                for kind, detections in merge_by_kind(future.result()).items():
+                    detector = detectors.of_kind(kind)
                     found: list[tuple[Box, float]] = [(d.box, d.score) for d in detections]
                     missed = tracker.missed(key.index, found, min_score=detector.established_score, kind=detector.kind)
                     if missed:
@@ -109,16 +107,21 @@ def redact_video(
             if frame.index == 0:
                 result.width, result.height = frame.width, frame.height
                 result.rotation = reader.rotation
+                # A detector that looks at each spot only every n-th key frame (a slow one, or one that
+                # searches part of the frame at a time) needs its tracks carried further back.
+                slowest = max((d.period(frame.width, frame.height) for d in detectors), default=1)
+                pad = options.pad_frames + (slowest - 1) * stride
                 # Gaps in detection up to `max_gap_s` are bridged. A frame is final once every track
                 # that could reach it is known (see Tracker.boxes_at), hence the lag.
                 max_gap = max(slowest * stride, round(options.max_gap_s * float(reader.rate)))
                 tracker = Tracker(pad=pad, max_gap=max_gap)
+                result.pad_frames = pad
                 lag = pad + max_gap + slowest * stride
                 if target is not None:
                     writer = VideoWriter(target, reader, frame.width, frame.height)
             assert tracker is not None
             if frame.index % stride == 0:
-                key = frame.index // stride
+                frame.key = key = frame.index // stride
                 running = [d for d in detectors if key % d.cadence == 0]
                 pending.append((frame, detecting.submit(_find_all, running, frame, timings)))
             frames.append(frame)
