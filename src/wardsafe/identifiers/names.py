@@ -34,7 +34,8 @@ from wardsafe.identifiers.recognizers import Span, SpanRecognizer
 TITLES = frozenset(
     "mr mrs ms miss mx dr doctor nurse sister matron prof professor sr rev revd sir dame lady lord master".split()
 )
-# Words that end a run of name words: roles, departments, field labels and ward vocabulary. A role word
+# Words that end a run of name words: roles, departments, field labels, ward vocabulary and the makers and
+# models of ward equipment (spaCy takes "Elekta Synergy" for a person). A role word
 # after a name also marks the line above as a badge's name line.
 ROLE_WORDS = frozenset(
     """
@@ -59,6 +60,9 @@ STOP_WORDS = ROLE_WORDS | frozenset(
     controlled area authorised only hand hands hygiene wash gel mask masks apron gloves clean dirty sluice
     utility store cupboard kitchen office side day night shift handover notes plan status obs nbm nil by mouth
     surname forename forenames first given family full last print signed signature contact kin nok
+    elekta varian siemens philips toshiba canon accuray cyberknife tomotherapy truebeam halcyon ethos synergy
+    versa infinity unity aria mosaiq eclipse monaco brainlab exactrac healthineers mindray baxter alaris
+    fresenius stryker arjo welch allyn datix cerner epic lorenzo medtronic olympus dräger drager
     """.split()
 )
 LABELS = (

@@ -100,6 +100,13 @@ class DateRecognizer(SpanRecognizer):
             yield (T.DATE_OF_BIRTH, d.start, d.end, 0.95) if d.of_birth else (T.DATE, d.start, d.end, 0.6)
 
 
+# Labels of equipment codes, which look like hospital numbers but identify no one.
+_EQUIPMENT_LABEL = re.compile(
+    r"(?i:\b(?:serial|s/n|sn|model|lot|batch|ref|cat(?:alogue)?|part|type|asset|version|ver)\b)\.?\s*"
+    r"(?i:no\b\.?|number\b|#)?\s*[:.\-]?\s*$"
+)
+
+
 class HospitalNumberRecognizer(SpanRecognizer):
     """Hospital numbers by the trust's patterns (WARDSAFE_HOSPITAL_NUMBER_PATTERNS); group ``value`` if named."""
 
@@ -110,10 +117,12 @@ class HospitalNumberRecognizer(SpanRecognizer):
         self.patterns = [re.compile(p) for p in patterns]
 
     def spans(self, text: str) -> Iterable[Span]:
-        """Hospital numbers in ``text``."""
+        """Hospital numbers in ``text``, except codes right after an equipment label ("Serial No: SN1234567")."""
         for pattern in self.patterns:
             for m in pattern.finditer(text):
                 start, end = m.span("value") if "value" in pattern.groupindex and m.group("value") else m.span()
+                if _EQUIPMENT_LABEL.search(text[max(0, m.start() - 16) : m.start()]):
+                    continue
                 yield T.HOSPITAL_NUMBER, start, end, 0.8
 
 
