@@ -84,7 +84,7 @@ def run_job(
         if info.kind == "image":
             result = redact_photo(source, out_tmp, detectors, options)
         else:
-            result = redact_video(source, out_tmp, detectors, options, progress)
+            result = redact_video(source, out_tmp, detectors, options, progress, keep=options.keep)
         _verify_output(out_tmp, info.kind, result)
         report = build_report(info, result, options, detectors, paths.output, removed)
         write_report(report, report_tmp)

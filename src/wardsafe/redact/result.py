@@ -68,3 +68,5 @@ class RedactionResult:
     tracks: list[Track] = field(default_factory=list)
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # video: what the tracker was fed on each key frame (see wardsafe.redact.video.Recording)
+    recording: dict = field(default_factory=dict)

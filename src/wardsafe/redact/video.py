@@ -27,6 +27,9 @@ from wardsafe.redact.tracking import Box, Tracker
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 Found = list[tuple[RegionDetector, list[Detection]]]  # one key frame's detections, per detector
+# What the tracker was fed on each key frame (frame index -> (kind, [(box, score)])): a second pass over
+# the same video replays it instead of detecting again, and so builds the very same tracks.
+Recording = dict[int, list[tuple[str, list[tuple[Box, float]]]]]
 
 # Key frames that may wait for detection before decoding pauses.
 DETECTIONS_AHEAD = 4
@@ -41,8 +44,13 @@ def redact_video(
     options: RedactOptions,
     progress: Progress | None = None,
     want_thumbnails: bool = False,
+    keep: frozenset[int] = frozenset(),
+    replay: Recording | None = None,
 ) -> RedactionResult:
     """Redacts ``source`` into ``target`` (or only plans the tracks when ``target`` is None).
+
+    Tracks whose ids are in ``keep`` stay visible. With ``replay`` (the ``recording`` of an earlier
+    run on the same video) the detectors do not run again: the tracker gets what it got then.
 
     Raises InputError for a damaged input and RedactionError if a stage fails; the caller
     writes ``target`` through :func:`wardsafe.media.atomic.atomic_output` so that a failure
@@ -53,6 +61,7 @@ def redact_video(
     tracker: Tracker | None = None
     thumbnails: dict[int, Thumbnail] = {}
     result = RedactionResult(kind="video", source=source)
+    recording: Recording = {}
     stride = options.stride
     with (
         VideoReader(source) as reader,
@@ -63,30 +72,38 @@ def redact_video(
         writer: VideoWriter | None = None
         written: deque[Future[None]] = deque()  # frames handed to the encoding thread, in order
         frames: deque[YuvFrame] = deque()
-        pending: deque[tuple[YuvFrame, Future[Found]]] = deque()
+        pending: deque[tuple[YuvFrame, Future[Found] | None]] = deque()
         expected = reader.declared_frames
 
         def finish_detections(block_until: int) -> None:
             """Feeds finished detections to the tracker in frame order (waits for those <= block_until)."""
             assert tracker is not None
-            while pending and (pending[0][1].done() or pending[0][0].index <= block_until):
+            while pending and (pending[0][1] is None or pending[0][1].done() or pending[0][0].index <= block_until):
                 key, future = pending.popleft()
-                for kind, detections in merge_by_kind(future.result()).items():
-                    detector = detectors.of_kind(kind)
-                    found: list[tuple[Box, float]] = [(d.box, d.score) for d in detections]
-                    missed = tracker.missed(key.index, found, min_score=detector.established_score, kind=detector.kind)
-                    if missed:
-                        t0 = time.perf_counter()
-                        again = detector.look_again(key, missed, [box for box, _ in found])
-                        found += [(d.box, d.score) for d in again]
-                        timings["look_again_s"] += time.perf_counter() - t0
-                    tracker.update(key.index, found, detector.kind)
+                if future is None:
+                    assert replay is not None
+                    updates = replay.get(key.index, [])
+                else:
+                    updates = []
+                    for kind, detections in merge_by_kind(future.result()).items():
+                        detector = detectors.of_kind(kind)
+                        found: list[tuple[Box, float]] = [(d.box, d.score) for d in detections]
+                        missed = tracker.missed(key.index, found, min_score=detector.established_score, kind=kind)
+                        if missed:
+                            t0 = time.perf_counter()
+                            again = detector.look_again(key, missed, [box for box, _ in found])
+                            found += [(d.box, d.score) for d in again]
+                            timings["look_again_s"] += time.perf_counter() - t0
+                        updates.append((kind, found))
+                recording[key.index] = updates
+                for kind, found in updates:
+                    tracker.update(key.index, found, kind)
                 if want_thumbnails:
                     _update_thumbnails(thumbnails, tracker, key)
 
         def emit(frame: YuvFrame) -> None:
             assert tracker is not None
-            boxes = boxes_to_hide(tracker.boxes_at(frame.index), options.keep, tracker.track, detectors)
+            boxes = boxes_to_hide(tracker.boxes_at(frame.index), keep, tracker.track, detectors)
             for kind in {tracker.track(tid).kind for tid, _ in boxes}:
                 result.frames_hidden[kind] = result.frames_hidden.get(kind, 0) + 1
             if writer is not None:
@@ -122,8 +139,11 @@ def redact_video(
             assert tracker is not None
             if frame.index % stride == 0:
                 frame.key = key = frame.index // stride
-                running = [d for d in detectors if key % d.cadence == 0]
-                pending.append((frame, detecting.submit(_find_all, running, frame, timings)))
+                if replay is None:
+                    running = [d for d in detectors if key % d.cadence == 0]
+                    pending.append((frame, detecting.submit(_find_all, running, frame, timings)))
+                else:
+                    pending.append((frame, None))
             frames.append(frame)
             # Decoding may run a few key frames ahead of detection (smooths out slow detections),
             # but no further, so memory stays bounded.
@@ -144,6 +164,7 @@ def redact_video(
         result.has_audio = reader.audio is not None
 
     result.tracks = tracker.tracks
+    result.recording = recording
     result.thumbnails = thumbnails
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result
