@@ -25,6 +25,7 @@ from wardsafe.redact.appearance import (
     appearance_feature,
     frame_signature,
     is_cut,
+    similarities,
     similarity,
 )
 from wardsafe.redact.options import RedactOptions
@@ -101,6 +102,15 @@ def test_one_face_looks_alike_across_the_clip_and_unlike_the_others() -> None:
         for other in range(3):
             if other != face:
                 assert similarity(early[face], late[other]) < same
+
+
+def test_all_pairs_at_once_are_the_pairs_one_by_one() -> None:
+    frames, boxes = clip_frames(), truth_boxes()
+    features = [appearance_feature(appearance_crop(frames[f], boxes[f][face])) for f in (0, 30) for face in range(3)]
+    matrix = similarities(features)
+    for i, a in enumerate(features):
+        for j, b in enumerate(features):
+            assert matrix[i, j] == pytest.approx(similarity(a, b))
 
 
 def test_book_keeps_the_best_scoring_crops_of_each_track() -> None:

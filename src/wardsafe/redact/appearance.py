@@ -100,6 +100,17 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(WEIGHTS @ cosines / WEIGHTS.sum())
 
 
+def similarities(features: list[np.ndarray]) -> np.ndarray:
+    """:func:`similarity` of every pair of ``features`` at once, as a square matrix."""
+    if not features:
+        return np.zeros((0, 0))
+    stacked = np.stack(features)
+    out = np.zeros((len(features), len(features)))
+    for weight, s, e in zip(WEIGHTS, _EDGES[:-1], _EDGES[1:], strict=True):
+        out += weight * (stacked[:, s:e] @ stacked[:, s:e].T)
+    return out / WEIGHTS.sum()
+
+
 def mean_feature(features: list[np.ndarray], weights: list[float] | None = None) -> np.ndarray:
     """The (weighted) mean of several features of one face, each part a unit vector again."""
     stacked = np.average(np.stack(features), axis=0, weights=weights)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from wardsafe.detect.boxes import Box, area
-from wardsafe.redact.appearance import AppearanceBook, similarity
+from wardsafe.redact.appearance import AppearanceBook, similarities
 from wardsafe.redact.tracking import Observation, Track
 
 PersonBox = tuple[int, float, float, float, float]  # frame, x0, y0, x1, y1
@@ -140,9 +140,12 @@ def group_people(
         (offered if not fps or len(clear) >= min_detections else leftover).append(members)
     attached: list[list[int]] = [[] for _ in offered]
     weak = [t for t in faces if t.best.score < confirm] + [by_id[tid] for m in leftover for tid in m]
+    spans = [(min(by_id[t].first_frame for t in m), max(by_id[t].last_frame for t in m)) for m in offered]
     for track in weak:
         best, share = -1, 0.0
         for n, members in enumerate(offered):
+            if spans[n][0] > track.last_frame or spans[n][1] < track.first_frame:
+                continue  # never on screen together
             s = _on_face(track, [by_id[tid] for tid in members])
             if s > share:
                 best, share = n, s
@@ -269,6 +272,7 @@ def _links(
 ) -> list[tuple[float, int, int]]:
     """Candidate joins (cost, earlier track, later track) between tracks that follow one another."""
     links = []
+    alike = _Looks(features)
     extrapolate = max(1, round(EXTRAPOLATE_S * fps))
     starts = sorted(strong, key=lambda t: t.first_frame)
     for a in strong:
@@ -281,7 +285,7 @@ def _links(
             gap_s = gap / fps
             if gap_s > max(MOTION_GAP_S, LOOKS_GAP_S):
                 break
-            looks = _looks(features, a.id, b.id)
+            looks = alike(a.id, b.id)
             start = b.observations[0]
             led = _shifted(end.box, velocity * min(gap, extrapolate))
             sides = sorted((max(_side(end.box), MOTION_MIN_SIDE), max(_side(start.box), MOTION_MIN_SIDE)))
@@ -308,9 +312,16 @@ def _features(
     return {t.id: appearances[t.id] for t in faces if t.id in appearances}
 
 
-def _looks(features: dict[int, np.ndarray], a: int, b: int) -> float | None:
-    fa, fb = features.get(a), features.get(b)
-    return None if fa is None or fb is None else similarity(fa, fb)
+class _Looks:
+    """How alike two tracks look (None when either has no feature), from one matrix of every pair."""
+
+    def __init__(self, features: dict[int, np.ndarray]) -> None:
+        self.index = {tid: n for n, tid in enumerate(features)}
+        self.matrix = similarities(list(features.values()))
+
+    def __call__(self, a: int, b: int) -> float | None:
+        na, nb = self.index.get(a), self.index.get(b)
+        return None if na is None or nb is None else float(self.matrix[na, nb])
 
 
 def _on_face(track: Track, person: list[Track]) -> float:
@@ -355,9 +366,14 @@ def _person(members: list[int], extra: list[int], cores: dict[int, Track], by_id
 
 
 def _box_at(track: Track, frame: int) -> Box:
-    """``track``'s box on ``frame`` (inside its span): interpolated between detections."""
-    boxes = track.boxes_at(frame, 0)
-    return boxes[0] if boxes else track.observations[0].box
+    """``track``'s box on ``frame``: interpolated between detections (its first or last box outside them)."""
+    obs = track.observations
+    n = bisect_right([o.frame for o in obs], frame)
+    if n == 0 or n == len(obs):
+        return obs[max(0, n - 1)].box
+    a, b = obs[n - 1], obs[n]
+    t = (frame - a.frame) / (b.frame - a.frame)
+    return tuple(p + (q - p) * t for p, q in zip(a.box, b.box, strict=True))  # type: ignore[return-value]
 
 
 def _intersection(a: Box, b: Box) -> float:
