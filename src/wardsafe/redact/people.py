@@ -40,8 +40,8 @@ PersonBox = tuple[int, float, float, float, float]  # frame, x0, y0, x1, y1
 CONFIRM_SCORE = 0.15
 # A person is offered when seen clearly: on at least MIN_DETECTIONS key frames with a score of at least
 # OFFER_SCORE. Faces seen only at 0.15-0.4 were half faces at a crop's edge, blurred masks and texture;
-# on the 720p clip (10 people) and the pan over group photos (34 people) this offered 12 and 28 people
-# instead of 14 and 46 with MIN_DETECTIONS = 3 and any confirmed score, and lost no one on the 720p clip.
+# on the 720p clip (10 people) and the pan over group photos (34 people) this offered 11 and 28 people,
+# against 14 and 46 when any three confirmed detections sufficed, and left out no one of the 720p clip.
 OFFER_SCORE = 0.4
 MIN_DETECTIONS = 5
 # Nested boxes: the smaller lies this much inside the larger, on this share of the shared frames, and
