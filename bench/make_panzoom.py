@@ -2,8 +2,8 @@
 
 Writes OUT_DIR/clip.mp4 (1280x720, 30 fps, H.264, with an AAC tone so that audio handling is tested)
 and OUT_DIR/truth.json with every labelled face box moved with the camera, frame by frame, in the
-format of the shared make_clip.py ({"fps", "size", "boxes": [[[x, y, w, h], ...] per frame]}), so the
-shared video_protect.py scores it.
+format of the shared make_clip.py ({"fps", "size", "boxes": [[[x, y, w, h], ...] per frame], "ids": who
+each box is}), so the shared video_protect.py and keep_check.py score it.
 
 The camera moves like a hand-held phone: a slow zoom and pan across each photo with a little shake,
 then a cut to the next photo.
@@ -91,6 +91,8 @@ def main() -> None:
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     truth: list[list[list[int]]] = []
+    ids: list[list[int]] = []
+    people: dict[tuple[str, int], int] = {}
     with av.open(str(args.out_dir / "clip.mp4"), "w") as container:
         video = container.add_stream("libx264", rate=FPS)
         video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
@@ -106,7 +108,10 @@ def main() -> None:
                 matrix = np.array([[scale, 0, -left * scale], [0, scale, -top * scale]], np.float64)
                 frame = cv2.warpAffine(photo, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_CUBIC,
                                        borderMode=cv2.BORDER_REFLECT)
-                truth.append([b for b in (visible_box(box, left, top, scale) for box in labels[name]) if b])
+                seen = [(n, visible_box(box, left, top, scale)) for n, box in enumerate(labels[name])]
+                truth.append([b for _, b in seen if b])
+                # who each box is: the same labelled face of the same photo is the same person
+                ids.append([people.setdefault((name, n), len(people)) for n, b in seen if b])
                 for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                     container.mux(packet)
         samples = int(48000 * total / FPS)
@@ -119,7 +124,8 @@ def main() -> None:
         for stream in (video, audio):
             for packet in stream.encode(None):
                 container.mux(packet)
-    (args.out_dir / "truth.json").write_text(json.dumps({"fps": FPS, "size": [WIDTH, HEIGHT], "boxes": truth}))
+    truth_json = {"fps": FPS, "size": [WIDTH, HEIGHT], "boxes": truth, "ids": ids}
+    (args.out_dir / "truth.json").write_text(json.dumps(truth_json))
     faces = sum(len(b) for b in truth)
     print(f"wrote {args.out_dir / 'clip.mp4'}: {len(truth)} frames, {faces} face appearances")
 

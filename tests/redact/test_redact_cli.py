@@ -179,12 +179,15 @@ def test_plan_then_keep_one_face(tmp_path: Path) -> None:
     assert not (tmp_path / "clip.mp4").exists(), "a plan renders nothing"
     sheet = Image.open(tmp_path / "clip.plan.png")
     assert sheet.width > 100 and sheet.height > 100
-    tracks = json.loads((tmp_path / "clip.plan.json").read_text())["tracks"]
-    # the track that covers truth face 0 on frame 0
+    plan_json = json.loads((tmp_path / "clip.plan.json").read_text())
+    people = plan_json["people"]
+    assert len(people) == len(TRUTH["clip.mp4"]["boxes"][0]), "one entry per person, not per track fragment"
+    assert sorted(t for p in people for t in p["track_ids"]) == sorted(set(t for p in people for t in p["track_ids"]))
+    # the person whose face covers truth face 0 on frame 0
     x, y, w, h = TRUTH["clip.mp4"]["boxes"][0][0]
     cx, cy = x + w / 2, y + h / 2
-    keep = next(t["id"] for t in tracks if t["boxes"][0][0] == 0
-                and t["boxes"][0][1] <= cx <= t["boxes"][0][3] and t["boxes"][0][2] <= cy <= t["boxes"][0][4])
+    keep = next(p["id"] for p in people if p["boxes"][0][0] == 0
+                and p["boxes"][0][1] <= cx <= p["boxes"][0][3] and p["boxes"][0][2] <= cy <= p["boxes"][0][4])
     run = wardsafe("redact", src, "-o", tmp_path / "kept.mp4", "--keep", str(keep))
     assert run.returncode == 0, run.stderr
     before, after = video_frames(src), video_frames(tmp_path / "kept.mp4")
@@ -194,6 +197,13 @@ def test_plan_then_keep_one_face(tmp_path: Path) -> None:
         readable += not destroyed(gray(before[k])[y : y + h, x : x + w], gray(after[k])[y : y + h, x : x + w])
         assert_faces_destroyed(before[k], after[k], boxes[1:], f"(other faces) on frame {k}")
     assert readable >= 0.9 * len(before), "the kept face stays visible"
+
+
+def test_keep_of_a_person_the_plan_does_not_offer_is_an_error(tmp_path: Path) -> None:
+    run = wardsafe("redact", FIXTURES / "clip.mp4", "-o", tmp_path / "kept.mp4", "--keep", "99")
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == ["error: clip.mp4: --keep: no person 99 in the plan (people: 1-3)"]
+    assert list(tmp_path.iterdir()) == [], "no output, no report, no leftovers"
 
 
 def test_keep_accepts_several_ids_after_one_flag(tmp_path: Path) -> None:

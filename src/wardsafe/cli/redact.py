@@ -104,10 +104,10 @@ def register(app: typer.Typer) -> None:
         plan: bool = typer.Option(
             False, "--plan",
             help="Only find and number the faces: write NAME.plan.json and a NAME.plan.png contact sheet, "
-                 "render nothing. Then choose faces to keep with --keep.",
+                 "render nothing. Then choose people to keep with --keep.",
         ),
         keep: list[int] = typer.Option(
-            [], "--keep", help="Track ids (from --plan) to leave visible, e.g. --keep 3 7 for your own face."
+            [], "--keep", help="Person numbers (from --plan) to leave visible, e.g. --keep 2 for your own face."
         ),
         threshold: float | None = typer.Option(
             None, "--threshold", min=0.01, max=0.99,
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     ) -> None:
-        """Hide every face in photos and videos, except tracks you choose to keep.
+        """Hide every face in photos and videos, except people you choose to keep.
 
         The output keeps the input's size, orientation, frame rate, frame count and sound track, and carries no location, device or time metadata. A JSON report goes beside it. On any failure no output is written and the exit code is non-zero.
         """  # noqa: E501 (one line per paragraph: the help text is wrapped by the terminal)
@@ -180,14 +180,15 @@ def _print_outcome(console: Console, src: Path, outcome: JobOutcome, plan: bool)
     frames = outcome.result.frames
     speed = f", {frames / seconds:.1f} frames/s" if outcome.result.kind == "video" and seconds else ""
     if plan:
-        console.print(f"planned {src.name}: {summary['faces_tracked']} face track(s) in {frames} frame(s){speed}")
-        for track in outcome.report["tracks"]:
-            console.print(f"  track {track['id']:>3}: frames {track['first_frame']}-{track['last_frame']}, "
-                          f"{track['detections']} detection(s)")
+        console.print(f"planned {src.name}: {summary['people']} person(s) "
+                      f"({summary['faces_tracked']} face track(s)) in {frames} frame(s){speed}")
+        for person in outcome.report["people"]:
+            where = "" if outcome.result.kind == "photo" else f": frames {person['first_frame']}-{person['last_frame']}"
+            console.print(f"  person {person['id']:>3}{where}")
         console.print(f"  plan: {outcome.written[0]}\n  contact sheet: {outcome.written[1]}")
-        console.print("  keep your own face with: --keep ID [ID ...]")
+        console.print("  keep your own face with: --keep PERSON [PERSON ...]")
         return
     console.print(
         f"redacted {src.name} -> {outcome.written[0]}: {summary['faces_hidden']} face track(s) hidden, "
-        f"{summary['faces_kept']} kept, in {frames} frame(s){speed}; report: {outcome.written[1]}"
+        f"{len(summary['kept_people'])} person(s) kept, in {frames} frame(s){speed}; report: {outcome.written[1]}"
     )

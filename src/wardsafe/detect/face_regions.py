@@ -20,7 +20,7 @@ VIDEO_THRESHOLD = 0.05
 CLOSE_UP_TILE = 128
 MAX_CLOSE_UPS = 36
 # Only tracks that once looked like a face this clearly are looked for again (not texture).
-CLOSE_UP_MIN_SCORE = 0.1
+CLOSE_UP_MIN_SCORE = 0.05
 
 # A CenterFace box covers forehead to chin and cheek to cheek. The head around it (hair, ears, the jaw
 # of a face turning down) needs more: grow each side by these fractions of the box. Tuned on faces_dev:

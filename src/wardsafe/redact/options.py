@@ -16,7 +16,7 @@ class RedactOptions:
     filter: FilterKind = "blur"
     # Detection score above which a face is hidden; None uses the detector's tuned default.
     threshold: float | None = None
-    # Track ids to leave visible (the patient's own face), from an earlier ``plan`` run.
+    # Person ids to leave visible (the patient's own face), as numbered by a ``plan`` run of the same input.
     keep: frozenset[int] = field(default_factory=frozenset)
     # Run face detection on every ``stride``-th frame; tracks fill the frames between.
     # With close-up searches for missed faces, 5 keeps every face of the 720p benchmark clip covered.

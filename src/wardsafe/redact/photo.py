@@ -8,45 +8,60 @@ from pathlib import Path
 from wardsafe.detect.seam import Detectors, RgbFrame, merge_by_kind
 from wardsafe.media.image import read_image, write_image
 from wardsafe.redact.options import RedactOptions
-from wardsafe.redact.render import boxes_to_hide, hide_shaped
+from wardsafe.redact.render import boxes_to_hide, hide_shaped, spare_kept
 from wardsafe.redact.result import RedactionResult, Thumbnail
 from wardsafe.redact.tracking import Observation, Track
 
 
 def redact_photo(
-    source: Path, target: Path | None, detectors: Detectors, options: RedactOptions, want_thumbnails: bool = False
+    source: Path,
+    target: Path | None,
+    detectors: Detectors,
+    options: RedactOptions,
+    want_thumbnails: bool = False,
+    keep: frozenset[int] = frozenset(),
+    replay: list[Track] | None = None,
+    others: frozenset[int] | None = None,
 ) -> RedactionResult:
     """Redacts ``source`` into ``target`` (or only lists what was found when ``target`` is None).
 
-    Each find is a one-frame track, numbered by kind in the detectors' order, then left to right, so
-    ``--keep`` means the same on photos and videos.
+    Each find is a one-frame track, numbered by kind in the detectors' order, then left to right.
+    Tracks whose ids are in ``keep`` stay visible (``others`` as for the video). With ``replay`` (the
+    tracks of an earlier run on the same photo) the detectors do not run again.
     """
     started = time.perf_counter()
     frame = RgbFrame(read_image(source))
-    tracks: list[Track] = []
     timings: dict[str, float] = {}
-    found = []
-    for detector in detectors:
-        t0 = time.perf_counter()
-        found.append((detector, detector.find(frame)))
-        key = f"detect_{detector.kind}_s"
-        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
-    for kind, detections in merge_by_kind(found).items():
-        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=kind)
-                   for n, d in enumerate(sorted(detections, key=lambda d: (d.box[0], d.box[1])))]
+    tracks = replay if replay is not None else _find(frame, detectors, timings)
     by_id = {t.id: t for t in tracks}
     result = RedactionResult(kind="photo", source=source, width=frame.width, height=frame.height, frames=1,
                              tracks=tracks)
     if want_thumbnails:
         result.thumbnails = {t.id: Thumbnail.of(frame, t.best.box, t.best.score) for t in tracks}
-    boxes = boxes_to_hide([(t.id, t.best.box) for t in tracks], options.keep, by_id.__getitem__, detectors)
+    boxes = boxes_to_hide([(t.id, t.best.box) for t in tracks], keep, by_id.__getitem__, detectors, others)
     regions = []
     for tid, box in boxes:
         detector = detectors.of_kind(by_id[tid].kind)
         result.frames_hidden[detector.kind] = 1
         regions.append((detector.region(box, frame.width, frame.height), detector.shape))
     if target is not None:
-        hide_shaped(frame.rgb, regions, options.filter)
+        restore, again = spare_kept([t.best.box for t in tracks if t.id in keep], boxes, frame.width, frame.height)
+        hide_shaped(frame.rgb, regions, options.filter, restore=restore, again=again)
         write_image(frame.rgb, target)
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result
+
+
+def _find(frame: RgbFrame, detectors: Detectors, timings: dict[str, float]) -> list[Track]:
+    """Every detector's finds on the photo, as one-frame tracks (timed per kind into ``timings``)."""
+    found = []
+    for detector in detectors:
+        t0 = time.perf_counter()
+        found.append((detector, detector.find(frame)))
+        key = f"detect_{detector.kind}_s"
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+    tracks: list[Track] = []
+    for kind, detections in merge_by_kind(found).items():
+        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=kind)
+                   for n, d in enumerate(sorted(detections, key=lambda d: (d.box[0], d.box[1])))]
+    return tracks

@@ -18,9 +18,11 @@ from wardsafe.media.image import image_metadata
 from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.media.metadata import identifying_tags, video_metadata
 from wardsafe.media.probe import MediaInfo, probe
+from wardsafe.redact.appearance import AppearanceBook
 from wardsafe.redact.contact_sheet import write_contact_sheet
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.people import group_people, tracks_for_people
 from wardsafe.redact.photo import redact_photo
 from wardsafe.redact.report import build_report, write_report
 from wardsafe.redact.result import RedactionResult
@@ -81,10 +83,12 @@ def run_job(
         raise InputError(f"{source.name}: output would overwrite the input; choose another name or folder")
     removed = identifying_metadata(source, info.kind)
     with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
-        if info.kind == "image":
+        if options.keep:
+            result = _keep_people(source, out_tmp, info, detectors, options, progress)
+        elif info.kind == "image":
             result = redact_photo(source, out_tmp, detectors, options)
         else:
-            result = redact_video(source, out_tmp, detectors, options, progress, keep=options.keep)
+            result = redact_video(source, out_tmp, detectors, options, progress)
         _verify_output(out_tmp, info.kind, result)
         report = build_report(info, result, options, detectors, paths.output, removed)
         write_report(report, report_tmp)
@@ -95,15 +99,64 @@ def _plan(
     source: Path, info: MediaInfo, paths: JobPaths, detectors: Detectors, options: RedactOptions,
     progress: Progress | None,
 ) -> JobOutcome:
-    if info.kind == "image":
-        result = redact_photo(source, None, detectors, options, want_thumbnails=True)
-    else:
-        result = redact_video(source, None, detectors, options, progress, want_thumbnails=True)
+    result = _find_people(source, info, detectors, options, progress, want_thumbnails=True)
     report = build_report(info, result, options, detectors, None, [])
     with atomic_output(paths.plan_json) as json_tmp, atomic_output(paths.plan_sheet) as sheet_tmp:
         write_report(report, json_tmp)
-        write_contact_sheet(result, sheet_tmp)
+        write_contact_sheet(result, sheet_tmp, result.people)
     return JobOutcome(info, result, report, [paths.plan_json, paths.plan_sheet])
+
+
+def _find_people(
+    source: Path, info: MediaInfo, detectors: Detectors, options: RedactOptions, progress: Progress | None,
+    want_thumbnails: bool = False,
+) -> RedactionResult:
+    """Finds and tracks without rendering, and groups the face tracks into people (``result.people``)."""
+    if info.kind == "image":
+        result = redact_photo(source, None, detectors, options, want_thumbnails=want_thumbnails)
+    else:
+        book = AppearanceBook()
+        result = redact_video(source, None, detectors, options, progress, want_thumbnails=want_thumbnails,
+                              appearances=book)
+    result.people = group_people(result.tracks, book if info.kind == "video" else None,
+                                 result.fps if info.kind == "video" else None)
+    return result
+
+
+def _keep_people(
+    source: Path, target: Path, info: MediaInfo, detectors: Detectors, options: RedactOptions,
+    progress: Progress | None,
+) -> RedactionResult:
+    """Redacts leaving the people ``options.keep`` visible: numbers the people as a plan does, then renders.
+
+    People are known only once the whole video has been tracked, so a video is read twice: first to
+    find and group (as ``--plan`` does, so the ids mean what the plan showed), then to render with the
+    detections of the first reading replayed (the same tracks, no detection again).
+    """
+    halves = None
+    if progress is not None:
+        def first(done: int, expected: int) -> None:
+            progress(done, 2 * expected)
+
+        def second(done: int, expected: int) -> None:
+            progress(expected + done, 2 * expected)
+
+        halves = (first, second)
+    found = _find_people(source, info, detectors, options, halves[0] if halves else None)
+    try:
+        keep = tracks_for_people(found.people, options.keep)
+    except ValueError as exc:
+        raise InputError(f"{source.name}: --keep: {exc}") from None
+    others = frozenset(t for p in found.people if p.id not in options.keep for t in p.track_ids)
+    if info.kind == "image":
+        result = redact_photo(source, target, detectors, options, keep=keep, replay=found.tracks, others=others)
+    else:
+        result = redact_video(source, target, detectors, options, halves[1] if halves else None, keep=keep,
+                              replay=found.recording, others=others)
+    result.people, result.kept_tracks = found.people, keep
+    # the job's time is both readings'
+    result.timings = {k: found.timings.get(k, 0.0) + result.timings.get(k, 0.0) for k in found.timings | result.timings}
+    return result
 
 
 def _verify_output(path: Path, kind: str, result: RedactionResult) -> None:

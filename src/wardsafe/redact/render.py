@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from wardsafe.detect.seam import Box, Detectors, Region, Shape
+from wardsafe.detect.boxes import area
+from wardsafe.detect.seam import Box, Detectors, Region, Shape, clip_region
 from wardsafe.media.video import YuvFrame
 from wardsafe.redact.filters import FilterKind, hide_regions
 from wardsafe.redact.tracking import Track
@@ -15,17 +16,26 @@ MOTION_MARGIN = 0.5
 MAX_MOTION_MARGIN = 0.15
 
 ShapedRegion = tuple[Region, Shape]
+# Where a neighbour's face overlaps a kept one, the neighbour's box less this share of its size on each side
+# is hidden again over the kept face (the margin of a face box is cheek and hair, not the face).
+CORE_INSET = 0.1
+# ... unless the kept face lies wholly on the neighbour's and is less than this share of its area: then
+# it is in front of the neighbour's face (a small face passing before a close-up), hiding it there.
+IN_FRONT_AREA = 0.25
 
 
 def boxes_to_hide(
-    boxes: list[tuple[int, Box]], keep: frozenset[int], track: Callable[[int], Track], detectors: Detectors
+    boxes: list[tuple[int, Box]], keep: frozenset[int], track: Callable[[int], Track], detectors: Detectors,
+    others: frozenset[int] | None = None,
 ) -> list[tuple[int, Box]]:
     """The boxes of ``boxes`` (track id, box) to hide when the user keeps the tracks in ``keep``.
 
-    Every track not kept is hidden, except a weak one (never reached its detector's confirm score) of
-    the same kind, centred on a kept one: at the low video threshold an ear or half a face can start a
-    track of its own, and it belongs to the face the user chose to keep. A confirmed face is hidden
-    even if it overlaps.
+    Every track not kept is hidden, except one of the same kind centred on a kept one that is no
+    one else: at the low video threshold an ear, half a face or a brief drift of the tracker starts a
+    track of its own, and it belongs to the face the user chose to keep. "No one else" means not a
+    track of another person (``others``: the tracks of the people not kept), or, without people,
+    a weak track (one that never reached its detector's confirm score). Anyone else is hidden even
+    where they overlap.
     """
     if not keep:
         return boxes
@@ -36,8 +46,8 @@ def boxes_to_hide(
             continue
         t = track(tid)
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        weak = t.best.score < detectors.of_kind(t.kind).confirm_score
-        if weak and any(kind == t.kind and k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for kind, k in kept):
+        nobody = tid not in others if others is not None else t.best.score < detectors.of_kind(t.kind).confirm_score
+        if nobody and any(kind == t.kind and k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for kind, k in kept):
             continue
         hide.append((tid, box))
     return hide
@@ -73,27 +83,78 @@ def regions_for(
     return regions
 
 
-def hide_shaped(image: np.ndarray, regions: list[ShapedRegion], kind: FilterKind, halve: bool = False) -> None:
+def spare_kept(
+    kept: list[Box], hidden: list[tuple[int, Box]], width: int, height: int
+) -> tuple[list[Region], list[ShapedRegion]]:
+    """What to give back to faces the user kept, after the others were hidden around them.
+
+    A neighbour's hidden region is its whole head, grown for motion, and can spill over a kept face
+    beside it. The kept face's box is restored (the first list); but wherever a hidden neighbour's own
+    face (its box less ``CORE_INSET``) lies on a kept face, it is hidden again afterwards (the second
+    list): a kept face is not covered by a neighbour's blur unless the neighbour's face lies under it.
+    """
+    restore = [r for r in (clip_region(box, width, height) for box in kept) if r[2] > r[0] and r[3] > r[1]]
+    again: list[ShapedRegion] = []
+    for _tid, box in hidden:
+        # A detector's face box has a margin around the features; its core is the face itself.
+        core = _grown(box, -CORE_INSET)
+        if any(_overlap(core, k) and not _in_front(k, box) for k in kept):
+            region = clip_region(core, width, height)
+            if region[2] > region[0] and region[3] > region[1]:
+                again.append((region, "rect"))
+    return restore, again
+
+
+def _in_front(kept: Box, other: Box) -> bool:
+    """Whether a kept face lies wholly on a much larger face: then it is in front, hiding that face there."""
+    inside = (min(kept[2], other[2]) - max(kept[0], other[0])) * (min(kept[3], other[3]) - max(kept[1], other[1]))
+    return area(kept) < IN_FRONT_AREA * area(other) and inside >= 0.9 * area(kept)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def hide_shaped(
+    image: np.ndarray, regions: list[ShapedRegion], kind: FilterKind, halve: bool = False,
+    restore: list[Region] | None = None, again: list[ShapedRegion] | None = None,
+) -> None:
     """Hides ``regions`` on one image (a photo, or a frame's plane), each in its own shape, in place.
 
-    ``halve`` maps full-size regions onto a half-size chroma plane.
+    ``halve`` maps full-size rectangles onto a half-size chroma plane. ``restore`` rectangles (kept
+    faces) get their pixels back afterwards, then ``again`` is hidden (see :func:`spare_kept`).
     """
+    saved = [(r, image[r[1] : r[3], r[0] : r[2]].copy()) for r in (_halved(restore or [], halve))]
     for shape in ("ellipse", "rect"):
-        rects = [r for r, s in regions if s == shape]
-        if halve:
-            rects = [(x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2) for x0, y0, x1, y1 in rects]
+        rects = _halved([r for r, s in regions if s == shape], halve)
         if rects:
             hide_regions(image, rects, kind, shape)
+    for r, pixels in saved:
+        image[r[1] : r[3], r[0] : r[2]] = pixels
+    if again:
+        hide_shaped(image, again, kind, halve)
 
 
-def hide_on_frame(frame: YuvFrame, regions: list[ShapedRegion], kind: FilterKind) -> None:
-    """Hides ``regions`` (upright pixel rectangles, each with its shape) on every plane of ``frame``, in place."""
+def _halved(rects: list[Region], halve: bool) -> list[Region]:
+    if not halve:
+        return rects
+    return [(x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2) for x0, y0, x1, y1 in rects]
+
+
+def hide_on_frame(
+    frame: YuvFrame, regions: list[ShapedRegion], kind: FilterKind, restore: list[Region] | None = None,
+    again: list[ShapedRegion] | None = None,
+) -> None:
+    """Hides ``regions`` (upright pixel rectangles, each with its shape) on every plane of ``frame``, in place.
+
+    ``restore`` and ``again`` as for :func:`hide_shaped`.
+    """
     if not regions:
         return
     y, u, v = frame.planes()
-    hide_shaped(y, regions, kind)
+    hide_shaped(y, regions, kind, restore=restore, again=again)
     # Both chroma planes in one two-channel image: one filter pass instead of two (3x faster here).
     uv = np.dstack((u, v))
-    hide_shaped(uv, regions, kind, halve=True)
+    hide_shaped(uv, regions, kind, halve=True, restore=restore, again=again)
     u[...] = uv[..., 0]
     v[...] = uv[..., 1]

@@ -14,9 +14,11 @@ from wardsafe import __version__
 from wardsafe.detect.seam import Detectors
 from wardsafe.media.probe import MediaInfo
 from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.people import people_report
 from wardsafe.redact.result import RedactionResult
 
-# 2: tracks have a kind, the summary counts by kind, "models" lists every detector's model
+# 2: tracks have a kind, the summary counts by kind, "models" lists every detector's model, "people"
+# groups tracks and --keep takes person ids
 REPORT_VERSION = 2
 
 
@@ -33,7 +35,7 @@ def build_report(
     pad = result.pad_frames
     tracks = []
     for track in result.tracks:
-        hidden = track.id not in options.keep
+        hidden = track.id not in result.kept_tracks
         start, end = track.span(pad)
         tracks.append({
             "id": track.id,
@@ -50,7 +52,7 @@ def build_report(
             # Boxes where it was detected, as [frame, x0, y0, x1, y1] in output pixels.
             "boxes": [[o.frame, *(round(v, 1) for v in o.box)] for o in track.observations],
         })
-    kept = sorted(options.keep & {t.id for t in result.tracks})
+    kept = sorted(result.kept_tracks)
     by_kind: dict[str, dict[str, int]] = {}
     for entry in tracks:
         counts = by_kind.setdefault(entry["kind"], {"tracked": 0, "hidden": 0, "kept": 0, "frames_hidden": 0})
@@ -94,10 +96,14 @@ def build_report(
             "faces_hidden": faces.get("hidden", 0),
             "faces_kept": len(kept),
             "kept_track_ids": kept,
+            "people": len(result.people),
+            "kept_people": sorted(options.keep),
             "frames_with_hidden_faces": faces.get("frames_hidden", 0),
             # every kind the detectors found: tracks found, hidden and kept, and frames with something hidden
             "by_kind": by_kind,
         },
+        # Each person: their track ids, frame range and face boxes on key frames (see --plan, --keep).
+        "people": people_report(result.people),
         "tracks": tracks,
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
         "machine": {"python": platform.python_version(), "processor": platform.machine()},

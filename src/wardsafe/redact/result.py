@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from wardsafe.detect.seam import Frame
 from wardsafe.redact.tracking import Track
+
+if TYPE_CHECKING:
+    from wardsafe.redact.people import Person
 
 THUMB_SIDE = 112
 
@@ -70,3 +74,6 @@ class RedactionResult:
     timings: dict[str, float] = field(default_factory=dict)
     # video: what the tracker was fed on each key frame (see wardsafe.redact.video.Recording)
     recording: dict = field(default_factory=dict)
+    # the people the tracks show (for a plan, or to resolve --keep), and the track ids left visible
+    people: list[Person] = field(default_factory=list)
+    kept_tracks: frozenset[int] = frozenset()

@@ -201,6 +201,10 @@ class Tracker:
                 self._by_id[track.id] = track
                 self._active.append(track)
 
+    def cut(self) -> None:
+        """A new shot begins: every open track ends, so no track follows one face into another shot."""
+        self._active = []
+
     def finish(self, last_frame: int) -> None:
         """Ends the video at ``last_frame``: tracks still open are carried on, up to ``max_gap`` frames."""
         for track in self._active:

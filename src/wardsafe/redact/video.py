@@ -20,16 +20,17 @@ from pathlib import Path
 from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_kind
 from wardsafe.errors import InputError
 from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
+from wardsafe.redact.appearance import AppearanceBook
 from wardsafe.redact.options import RedactOptions
-from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for
+from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
 from wardsafe.redact.result import RedactionResult, Thumbnail
 from wardsafe.redact.tracking import Box, Tracker
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 Found = list[tuple[RegionDetector, list[Detection]]]  # one key frame's detections, per detector
-# What the tracker was fed on each key frame (frame index -> (kind, [(box, score)])): a second pass over
-# the same video replays it instead of detecting again, and so builds the very same tracks.
-Recording = dict[int, list[tuple[str, list[tuple[Box, float]]]]]
+# What the tracker was fed on each key frame (frame index -> (a new shot begins?, [(kind, [(box, score)])])):
+# a second pass over the same video replays it instead of detecting again, and so builds the very same tracks.
+Recording = dict[int, tuple[bool, list[tuple[str, list[tuple[Box, float]]]]]]
 
 # Key frames that may wait for detection before decoding pauses.
 DETECTIONS_AHEAD = 4
@@ -46,11 +47,16 @@ def redact_video(
     want_thumbnails: bool = False,
     keep: frozenset[int] = frozenset(),
     replay: Recording | None = None,
+    appearances: AppearanceBook | None = None,
+    others: frozenset[int] | None = None,
 ) -> RedactionResult:
     """Redacts ``source`` into ``target`` (or only plans the tracks when ``target`` is None).
 
-    Tracks whose ids are in ``keep`` stay visible. With ``replay`` (the ``recording`` of an earlier
+    Tracks whose ids are in ``keep`` stay visible (``others``: the tracks of people not kept, see
+    :func:`wardsafe.redact.render.boxes_to_hide`). With ``replay`` (the ``recording`` of an earlier
     run on the same video) the detectors do not run again: the tracker gets what it got then.
+    ``appearances``, if given, collects how each face track looks and where the shots cut, for
+    grouping tracks into people (:mod:`wardsafe.redact.people`).
 
     Raises InputError for a damaged input and RedactionError if a stage fails; the caller
     writes ``target`` through :func:`wardsafe.media.atomic.atomic_output` so that a failure
@@ -62,6 +68,8 @@ def redact_video(
     thumbnails: dict[int, Thumbnail] = {}
     result = RedactionResult(kind="video", source=source)
     recording: Recording = {}
+    # tells cuts between shots (and, when asked, collects how faces look)
+    shots = appearances if appearances is not None else AppearanceBook()
     stride = options.stride
     with (
         VideoReader(source) as reader,
@@ -82,8 +90,13 @@ def redact_video(
                 key, future = pending.popleft()
                 if future is None:
                     assert replay is not None
-                    updates = replay.get(key.index, [])
+                    cut, updates = replay.get(key.index, (False, []))
+                    if cut:
+                        tracker.cut()
                 else:
+                    cut = shots.new_shot(key)
+                    if cut:  # before looking again: a face is not sought where it was in another shot
+                        tracker.cut()
                     updates = []
                     for kind, detections in merge_by_kind(future.result()).items():
                         detector = detectors.of_kind(kind)
@@ -95,22 +108,27 @@ def redact_video(
                             found += [(d.box, d.score) for d in again]
                             timings["look_again_s"] += time.perf_counter() - t0
                         updates.append((kind, found))
-                recording[key.index] = updates
+                recording[key.index] = (cut, updates)
                 for kind, found in updates:
                     tracker.update(key.index, found, kind)
+                if appearances is not None:
+                    appearances.observe(tracker.tracks, key)
                 if want_thumbnails:
                     _update_thumbnails(thumbnails, tracker, key)
 
         def emit(frame: YuvFrame) -> None:
             assert tracker is not None
-            boxes = boxes_to_hide(tracker.boxes_at(frame.index), keep, tracker.track, detectors)
+            present = tracker.boxes_at(frame.index)
+            boxes = boxes_to_hide(present, keep, tracker.track, detectors, others)
             for kind in {tracker.track(tid).kind for tid, _ in boxes}:
                 result.frames_hidden[kind] = result.frames_hidden.get(kind, 0) + 1
             if writer is not None:
                 hidden = None
                 if boxes:
                     regions = regions_for(boxes, tracker.track, detectors, stride, frame.width, frame.height)
-                    hidden = hiding.submit(hide_on_frame, frame, regions, options.filter)
+                    restore, again = spare_kept([b for tid, b in present if tid in keep], boxes, frame.width,
+                                                frame.height)
+                    hidden = hiding.submit(hide_on_frame, frame, regions, options.filter, restore, again)
                 written.append(encoding.submit(_write_when_hidden, writer, frame, hidden))
                 # a failed write surfaces here, and decoding never runs more than WRITES_AHEAD frames ahead
                 while len(written) > WRITES_AHEAD:
