@@ -8,8 +8,17 @@ import cv2
 import numpy as np
 
 from wardsafe.detect.boxes import iou, match_cost
-from wardsafe.detect.faces import DEFAULT_THRESHOLD, FaceBox, FaceDetector, load_face_detector
-from wardsafe.detect.seam import Box, Detection, Frame, Region, RegionDetector, clip_region
+from wardsafe.detect.faces import (
+    DEFAULT_THRESHOLD,
+    NMS_CONTAIN,
+    NMS_IOU,
+    FaceBox,
+    FaceDetector,
+    load_face_detector,
+    photo_scales,
+)
+from wardsafe.detect.nms import nms
+from wardsafe.detect.seam import Box, Detection, Frame, Region, RegionDetector, clip_region, same_thing
 
 # Tracking needs a face found on most key frames. Small faces in video often score 0.05-0.2, so
 # video detection runs lower than the photo default: at 0.1 the 720p benchmark clip left faces
@@ -104,11 +113,27 @@ class FaceRegions(RegionDetector):
         threshold = self.threshold_for(frame.still)
         if frame.still:
             faces = self.photos.detect_photo(frame.small_rgb(frame.width, frame.height), threshold)
-            return [Detection((f.x0, f.y0, f.x1, f.y1), f.score) for f in faces]
+            found = [Detection((f.x0, f.y0, f.x1, f.y1), f.score) for f in faces]
+            return found + self._small_in_photo(frame, found)
         det_w, det_h = detection_size(frame.width, frame.height, self.long_side)
         scale = frame.width / det_w
         faces = self.key_frames.detect(frame.small_rgb(det_w, det_h), threshold)
         return [Detection((f.x0 * scale, f.y0 * scale, f.x1 * scale, f.y1 * scale), f.score) for f in faces]
+
+    def _small_in_photo(self, frame: Frame, found: list[Detection]) -> list[Detection]:
+        """Small faces in a large photo, which ``detect_photo`` (a few megapixels at most) reduces away.
+
+        The photo is searched in tiles at ``PHOTO_FINE_SCALE``, or as near as ``PHOTO_FINE_BUDGET``
+        detection pixels allow, by the int8 model on every core; faces already found are not repeated.
+        """
+        pixels = frame.width * frame.height
+        finest = photo_scales(frame.width, frame.height)[0]
+        scale = min(PHOTO_FINE_SCALE, (PHOTO_FINE_BUDGET / pixels) ** 0.5)
+        if scale < finest * 1.3:  # the photo search already looked about this closely
+            return []
+        fine = detect_scaled(self.close_ups, frame, (0, 0, frame.width, frame.height), scale,
+                             self.threshold_for(True))
+        return [d for d in fine if not any(same_thing(d.box, f.box) for f in found)]
 
     def region(self, box: Box, width: int, height: int) -> Region:
         """The whole head around the face box."""
@@ -243,11 +268,50 @@ class SmallFaces(RegionDetector):
         start = int(max(0, band * step - overlap))
         stop = int(min(long_side, (band + 1) * step + overlap))
         x0, y0, x1, y1 = (0, start, frame.width, stop) if portrait else (start, 0, stop, frame.height)
-        rgb = frame.rgb_crop(x0, y0, x1, y1)
-        x0, y0 = x0 - x0 % 2, y0 - y0 % 2  # rgb_crop aligns to even pixels
-        h, w = rgb.shape[:2]
-        size = (max(32, round(w * scale)), max(32, round(h * scale)))
-        fine = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
-        sx, sy = w / size[0], h / size[1]
-        faces = self.faces.key_frames.detect(fine, self.faces.threshold_for(False))
-        return [Detection((x0 + f.x0 * sx, y0 + f.y0 * sy, x0 + f.x1 * sx, y0 + f.y1 * sy), f.score) for f in faces]
+        return detect_scaled(self.faces.key_frames, frame, (x0, y0, x1, y1), scale, self.faces.threshold_for(False))
+
+
+# Photos larger than a few megapixels get a tiled search for small faces at this scale (a 16 px face
+# becomes 20 px), or as near as this many detection pixels allow (a 48 MP photo: 1.1x).
+PHOTO_FINE_SCALE = 1.25
+PHOTO_FINE_BUDGET = 60_000_000
+# Largest tile (detection pixels a side) one inference sees: bounds the network's working memory on big
+# photos; tiles overlap by BAND_OVERLAP so a small face cut by one lies whole in the next.
+TILE_SIDE = 1536
+
+
+def detect_scaled(
+    detector: FaceDetector, frame: Frame, rect: tuple[int, int, int, int], scale: float, threshold: float
+) -> list[Detection]:
+    """Faces in the rectangle ``rect`` of ``frame`` searched at ``scale``, in overlapping tiles if it is large.
+
+    Boxes come back in the frame's pixels, duplicates across tiles merged.
+    """
+    x0, y0, x1, y1 = rect
+    tile = TILE_SIDE / scale  # tile side in frame pixels
+    overlap = BAND_OVERLAP / scale
+    nx = max(1, int(np.ceil((x1 - x0 - overlap) / (tile - overlap))))
+    ny = max(1, int(np.ceil((y1 - y0 - overlap) / (tile - overlap))))
+    step_x, step_y = (x1 - x0) / nx, (y1 - y0) / ny
+    found: list[Detection] = []
+    for j in range(ny):
+        for i in range(nx):
+            left = int(max(x0, x0 + i * step_x - overlap / 2))
+            top = int(max(y0, y0 + j * step_y - overlap / 2))
+            right = int(min(x1, x0 + (i + 1) * step_x + overlap / 2))
+            bottom = int(min(y1, y0 + (j + 1) * step_y + overlap / 2))
+            rgb = frame.rgb_crop(left, top, right, bottom)
+            left, top = left - left % 2, top - top % 2  # rgb_crop aligns to even pixels
+            h, w = rgb.shape[:2]
+            if h < 8 or w < 8:
+                continue
+            size = (max(32, round(w * scale)), max(32, round(h * scale)))
+            fine = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
+            sx, sy = w / size[0], h / size[1]
+            found += [Detection((left + f.x0 * sx, top + f.y0 * sy, left + f.x1 * sx, top + f.y1 * sy), f.score)
+                      for f in detector.detect(fine, threshold)]
+    if nx * ny == 1 or len(found) < 2:
+        return found
+    boxes = np.array([d.box for d in found], dtype=np.float64)
+    keep = nms(boxes, np.array([d.score for d in found]), NMS_IOU, NMS_CONTAIN)
+    return [found[i] for i in keep]

@@ -202,11 +202,12 @@ def merge_by_kind(found: list[tuple[RegionDetector, list[Detection]]]) -> dict[s
     for detector, detections in found:
         kept = by_kind.setdefault(detector.kind, [])
         earlier = list(kept)
-        kept.extend(d for d in detections if not any(_same(d.box, e.box) for e in earlier))
+        kept.extend(d for d in detections if not any(same_thing(d.box, e.box) for e in earlier))
     return by_kind
 
 
-def _same(a: Box, b: Box) -> bool:
+def same_thing(a: Box, b: Box) -> bool:
+    """Whether two boxes of one kind are the same thing found twice (see ``MERGE_IOU``, ``MERGE_CONTAIN``)."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
