@@ -156,9 +156,9 @@ def calibration_frames() -> Iterator[np.ndarray]:
     yield photo[: photo.shape[0] // 32 * 32, : photo.shape[1] // 32 * 32]
     for zoom in (1.5, 2, 3, 4):
         yield from _crops(photo, zoom, grid=int(zoom))
-    for frame in close_ups:
+    for small in close_ups:
         for zoom in (2, 3):
-            yield from _crops(frame, zoom, grid=1)
+            yield from _crops(small, zoom, grid=1)
 
 
 def _crops(rgb: np.ndarray, zoom: float, grid: int) -> Iterator[np.ndarray]:

@@ -18,7 +18,7 @@ from wardsafe.identifiers.model import Identifier, IdentifierType
 from wardsafe.identifiers.settings import IdentifierSettings
 
 if TYPE_CHECKING:
-    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 
 # Results scoring below this are dropped. Every rule scores 0.6 or more; the spaCy gate drops what it
 # doubts outright, so this only removes what Presidio's own context logic left weak.
@@ -55,7 +55,7 @@ class IdentifierAnalyzer:
 
         if not text.strip():
             return []
-        ad_hoc = [PermitNamesRecognizer(hide_names)] if hide_names else None
+        ad_hoc: list[EntityRecognizer] | None = [PermitNamesRecognizer(hide_names)] if hide_names else None
         # spaCy pipelines are not documented as safe to call from several threads at once.
         with self._lock:
             results = self.engine.analyze(text=text, language="en", ad_hoc_recognizers=ad_hoc, score_threshold=0)
@@ -143,7 +143,7 @@ def _only_ner(nlp: Any) -> None:
 def build_analyzer(settings: IdentifierSettings) -> IdentifierAnalyzer:
     """A new analyzer for ``settings`` (about 2-3 s: spaCy, the name lists, Presidio). Prefer get_analyzer."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
 
     from wardsafe.identifiers.name_lists import load_name_lists
     from wardsafe.identifiers.names import NameModelRecognizer, NameRulesRecognizer
@@ -162,7 +162,9 @@ def build_analyzer(settings: IdentifierSettings) -> IdentifierAnalyzer:
         },
     }
     nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration).create_engine()
-    nlp = nlp_engine.nlp["en"]
+    if not isinstance(nlp_engine, SpacyNlpEngine) or nlp_engine.nlp is None:  # the configuration asks for spaCy
+        raise ConfigError(f"the name model needs a spaCy engine, not {type(nlp_engine).__name__}")
+    nlp = nlp_engine.nlp["en"]  # the spaCy engine keeps its pipelines by language
     _only_ner(nlp)
     lists = load_name_lists()
     registry = RecognizerRegistry(

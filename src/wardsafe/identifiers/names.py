@@ -237,9 +237,10 @@ class NameRulesRecognizer(SpanRecognizer):
                     if j > 0:
                         yield self._span(next_line, 0, j, score)
                     continue
-                i = starts.get(m.end())
-                if i is None:
+                at = starts.get(m.end())
+                if at is None:
                     continue
+                i = at
                 j = name_run(toks, i, any_case=any_case)
                 if j > i and (cue is not _BAY or self._plausible(toks[i:j])):
                     yield self._span(toks, i, j, score)

@@ -31,7 +31,9 @@ class SpanRecognizer(LocalRecognizer):
     ENTITIES: tuple[T, ...] = ()
 
     def __init__(self, name: str | None = None) -> None:
-        super().__init__(supported_entities=[str(e) for e in self.ENTITIES], name=name, supported_language="en")
+        super().__init__(supported_entities=[str(e) for e in self.ENTITIES], name=name or type(self).__name__,
+                         supported_language="en")
+        self.name: str = name or type(self).__name__
 
     def load(self) -> None:
         """Nothing to load: every rule is compiled when the class is defined."""

@@ -6,11 +6,12 @@ import io
 import re
 import warnings
 from pathlib import Path
+from typing import SupportsFloat
 
 import cv2
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageCms, IptcImagePlugin, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, IptcImagePlugin, UnidentifiedImageError
 
 from wardsafe.errors import InputError
 from wardsafe.media.isobmff import missing_bytes
@@ -264,7 +265,7 @@ def image_metadata(path: Path) -> dict:
         xmp = info.get("xmp") or info.get("XML:com.adobe.xmp")
         if xmp:
             found["xmp"] = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp)
-        if image.format in _JPEG_FORMATS:
+        if image.format in _JPEG_FORMATS and isinstance(image, ImageFile.ImageFile):
             iptc = IptcImagePlugin.getiptcinfo(image)
             if iptc:
                 found["iptc"] = {f"{key[0]}:{key[1]}": _plain(value) for key, value in iptc.items()}
@@ -310,7 +311,9 @@ def _plain(value: object) -> object:
         return [_plain(item) for item in value]
     if isinstance(value, (int, str)):
         return value
-    try:
-        return float(value)  # IFDRational and friends
-    except (TypeError, ValueError):
-        return str(value)
+    if isinstance(value, SupportsFloat):  # IFDRational and friends
+        try:
+            return float(value)
+        except (TypeError, ValueError, ZeroDivisionError):
+            pass
+    return str(value)

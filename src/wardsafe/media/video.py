@@ -70,11 +70,11 @@ class YuvFrame:
             height, width = frame.height, frame.width
             # to_ndarray packs Y, U and V one after the other; slice by size, since a chroma
             # plane with an odd number of rows does not end on a row of the packed array.
-            flat = frame.to_ndarray().reshape(-1)
+            flat: np.ndarray = frame.to_ndarray().reshape(-1)
             luma, chroma = height * width, (height // 2) * (width // 2)
-            y = flat[:luma].reshape(height, width)
-            u = flat[luma : luma + chroma].reshape(height // 2, width // 2)
-            v = flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2)
+            y: np.ndarray = flat[:luma].reshape(height, width)
+            u: np.ndarray = flat[luma : luma + chroma].reshape(height // 2, width // 2)
+            v: np.ndarray = flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2)
             if self.rotation:
                 k = self.rotation // 90
                 y, u, v = (np.ascontiguousarray(np.rot90(p, k)) for p in (y, u, v))
@@ -85,7 +85,7 @@ class YuvFrame:
         """An upright RGB copy scaled to ``width`` x ``height`` (upright sizes), for detection."""
         if self.rotation in (90, 270):
             width, height = height, width
-        rgb = self.source.reformat(width=width, height=height, format="rgb24").to_ndarray()
+        rgb: np.ndarray = self.source.reformat(width=width, height=height, format="rgb24").to_ndarray()
         if self.rotation:
             rgb = np.ascontiguousarray(np.rot90(rgb, self.rotation // 90))
         return rgb
@@ -158,13 +158,18 @@ class VideoReader:
     @property
     def rate(self) -> Fraction:
         """Average frame rate (frames per second)."""
-        rate = self.stream.average_rate or self.stream.guessed_rate or self.stream.base_rate
-        return Fraction(rate) if rate else Fraction(30)
+        for rate in (self.stream.average_rate, self.stream.guessed_rate, self.stream.base_rate):
+            if rate is not None and rate > 0:
+                return Fraction(rate.numerator, rate.denominator)
+        return Fraction(30)
 
     @property
     def time_base(self) -> Fraction:
         """Time base of the video stream's timestamps."""
-        return Fraction(self.stream.time_base)
+        base = self.stream.time_base
+        if base is None:
+            raise InputError(f"{self.path.name}: video stream has no time base")
+        return Fraction(base.numerator, base.denominator)
 
     def take_audio_packets(self) -> list[av.Packet]:
         """Audio packets read so far (while demuxing video), handed over once."""
@@ -184,6 +189,8 @@ class VideoReader:
                             self._audio_packets.append(packet)
                     continue
                 for frame in packet.decode():
+                    if not isinstance(frame, av.VideoFrame):  # a video packet decodes to video frames
+                        continue
                     if index == 0:
                         self.rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
                     yield self._wrap(frame, index)
@@ -260,7 +267,7 @@ class VideoWriter:
         for packet in self.reader.take_audio_packets():
             if self._audio_encoder is not None:
                 self._mux(self._audio_encoder.encode(packet))
-            else:
+            elif self.audio_out is not None:
                 packet.stream = self.audio_out
                 self.container.mux(packet)
 

@@ -126,6 +126,8 @@ class _Reader:
     def choice(self, node: Node, where: str, enum: type[E]) -> E | None:
         value = node.value if isinstance(node, ScalarNode) else None
         try:
+            if value is None:
+                raise ValueError(value)
             return enum(value)
         except ValueError:
             options = ", ".join(member.value for member in enum)

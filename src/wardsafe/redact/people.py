@@ -131,10 +131,11 @@ def group_people(
     if cuts is None:
         cuts = appearances.cuts if isinstance(appearances, AppearanceBook) else []
     if fps:
-        for _cost, a, b in sorted(_links(strong, features, fps, sorted(cuts)), key=lambda link: link[0]):
-            groups.join(a, b)  # refused when the two groups are ever on screen together
+        for _cost, first, then in sorted(_links(strong, features, fps, sorted(cuts)), key=lambda link: link[0]):
+            groups.join(first, then)  # refused when the two groups are ever on screen together
 
-    offered, leftover = [], []
+    offered: list[list[int]] = []
+    leftover: list[list[int]] = []
     for members in groups.members():
         clear = {o.frame for tid in members for o in cores[tid].observations if o.score >= offer_score}
         (offered if not fps or len(clear) >= min_detections else leftover).append(members)

@@ -52,7 +52,7 @@ def identifying_metadata(path: Path, kind: str) -> list[str]:
     """Names (never values) of the identifying metadata a file carries."""
     if kind == "image":
         found = image_metadata(path)
-        names = []
+        names: list[str] = []
         for key, value in sorted(found.items()):
             if isinstance(value, dict):
                 names.extend(f"{key}:{name}" for name in sorted(value))

@@ -33,7 +33,7 @@ def build_report(
     """The report as a JSON-ready dict."""
     fps = result.fps or 0.0
     pad = result.pad_frames
-    tracks = []
+    tracks: list[dict[str, Any]] = []
     for track in result.tracks:
         hidden = track.id not in result.kept_tracks
         start, end = track.span(pad)

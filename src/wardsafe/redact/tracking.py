@@ -92,7 +92,8 @@ class Track:
                 hi = mid
         a, b = obs[lo], obs[hi]
         t = (frame - a.frame) / (b.frame - a.frame)
-        boxes = [tuple(float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))]
+        x0, y0, x1, y1 = (float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))
+        boxes: list[Box] = [(x0, y0, x1, y1)]
         before = _velocity(obs[lo - 1], a) if lo > 0 else np.zeros(4)
         if iou(_moved(a.box, before, b.frame - a.frame), b.box) < WEAK_LINK_IOU:
             after = _velocity(b, obs[hi + 1]) if hi + 1 < len(obs) else np.zeros(4)
@@ -100,7 +101,7 @@ class Track:
                 boxes.append(_moved(a.box, before, frame - a.frame))
             if b.frame - frame <= pad:
                 boxes.append(_moved(b.box, after, frame - b.frame))
-        return boxes  # type: ignore[return-value]
+        return boxes
 
 
 def _velocity(a: Observation, b: Observation) -> np.ndarray:
@@ -218,7 +219,7 @@ class Tracker:
         track has either been seen after ``frame`` (so ``frame`` is interpolated) or closed, and a
         later detection can only start a new track, whose lead-in reaches back ``pad`` frames.
         """
-        out = []
+        out: list[tuple[int, Box]] = []
         for track in self.tracks:
             if track.first_frame - self.pad > frame:
                 continue

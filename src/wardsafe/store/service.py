@@ -112,6 +112,14 @@ def _clean(text: str | None, what: str, max_length: int, required: bool = True) 
     return value
 
 
+def _required(text: str | None, what: str, max_length: int) -> str:
+    """Trimmed text that must be given; InputError if blank or too long."""
+    value = _clean(text, what, max_length)
+    if value is None:  # _clean raises for a blank required field; this tells the type checker so
+        raise InputError(f"{what} is required")
+    return value
+
+
 class PermissionService:
     """Permissions over one database and one policy. Thread-safe: each call opens its own session."""
 
@@ -253,8 +261,8 @@ class PermissionService:
         or PENDING decisions from every staff member named. InputError if a named staff member does not
         exist or does not work in the area, or if none is named when decisions are needed."""
         area = self.policy.area(new.area_id)
-        patient_name = _clean(new.patient_name, "the name staff can call you", 80)
-        contact = _clean(new.contact, "how to reach you", 120)
+        patient_name = _required(new.patient_name, "the name staff can call you", 80)
+        contact = _required(new.contact, "how to reach you", 120)
         note = _clean(new.note, "the note", 500, required=False)
         if contains_nhs_number(f"{patient_name} {note or ''}"):
             raise InputError("please do not give your NHS number: WardSafe does not need it")
