@@ -199,6 +199,28 @@ def test_plan_then_keep_one_face(tmp_path: Path) -> None:
     assert readable >= 0.9 * len(before), "the kept face stays visible"
 
 
+@pytest.mark.parametrize("kept", [0, 1, 2, 3])
+def test_keeping_one_person_in_a_photo_leaves_their_face_and_hides_every_other(tmp_path: Path, kept: int) -> None:
+    src, truth = FIXTURES / "photo_exif.jpg", TRUTH["photo_exif.jpg"]["boxes"]
+    plan = wardsafe("redact", src, "-o", tmp_path / "out.jpg", "--plan")
+    assert plan.returncode == 0, plan.stderr
+    people = json.loads((tmp_path / "out.plan.json").read_text())["people"]
+    assert len(people) == len(truth)
+    x, y, w, h = truth[kept]
+    person = next(p["id"] for p in people if p["boxes"][0][1] <= x + w / 2 <= p["boxes"][0][3]
+                  and p["boxes"][0][2] <= y + h / 2 <= p["boxes"][0][4])
+    run = wardsafe("redact", src, "-o", tmp_path / "out.jpg", "--keep", str(person))
+    assert run.returncode == 0, run.stderr
+    before, after = gray(read_image(src)), gray(read_image(tmp_path / "out.jpg"))
+    assert not destroyed(before[y : y + h, x : x + w], after[y : y + h, x : x + w]), "the kept face is intact"
+    for n, (x, y, w, h) in enumerate(truth):
+        if n != kept:
+            assert destroyed(before[y : y + h, x : x + w], after[y : y + h, x : x + w]), f"face {n} hidden"
+    report = json.loads((tmp_path / "out.report.json").read_text())
+    assert report["summary"]["kept_people"] == [person]
+    assert report["summary"]["faces_kept"] >= 1
+
+
 def test_keep_of_a_person_the_plan_does_not_offer_is_an_error(tmp_path: Path) -> None:
     run = wardsafe("redact", FIXTURES / "clip.mp4", "-o", tmp_path / "kept.mp4", "--keep", "99")
     assert run.returncode == 2
