@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("hard", type=Path)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", help="only the methods whose name contains this")
     args = parser.parse_args()
     centerface = load_face_detector(threads=args.threads)
     short, full = (load_blazeface(v, threads=args.threads) for v in ("short", "full"))
@@ -55,6 +56,8 @@ def main() -> None:
         "combined 0.15": lambda rgb: both.detect_photo(rgb, 0.15),
         "combined 0.05": lambda rgb: both.detect_photo(rgb, 0.05),
     }
+    if args.only:
+        methods = {name: method for name, method in methods.items() if args.only in name}
     manifest = json.loads((args.hard / "manifest.json").read_text())
     hits: dict[str, dict[str, list[int]]] = {m: defaultdict(lambda: [0, 0]) for m in methods}
     seconds: dict[str, float] = defaultdict(float)
@@ -72,7 +75,8 @@ def main() -> None:
     backgrounds = background_crops(args.shared / "data" / "faces_dev")
     false_positives = {name: sum(len(method(crop)) for crop in backgrounds) for name, method in methods.items()}
     augs = list(dict.fromkeys(e["aug"] for e in manifest)) + ["ALL"]
-    print(f"{len(manifest)} images; faces: " + ", ".join(f"{a} {hits['CenterFace 0.15'][a][1]}" for a in augs))
+    counts = hits[next(iter(methods))]
+    print(f"{len(manifest)} images; faces: " + ", ".join(f"{a} {counts[a][1]}" for a in augs))
     print(f"{'':24s}" + "".join(f"{a[:7]:>8s}" for a in augs) + f"  FP/{len(backgrounds)} crops  ms/image")
     for name in methods:
         row = "".join(f"{hits[name][a][0] / max(1, hits[name][a][1]):8.3f}" for a in augs)

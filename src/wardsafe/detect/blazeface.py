@@ -414,7 +414,8 @@ class CombinedFaceDetector:
         unsure = [f for f in found if f.score < threshold]
         if unsure:
             # only where CenterFace is unsure, and only as small as its smallest doubt
-            smallest = max(1, int(min(min(f.w, f.h) for f in unsure) * NEAR_SIZE_SLACK))
+            # (not below MIN_FACE: finer tiles enlarge noise that BlazeFace then takes for faces)
+            smallest = max(MIN_FACE, int(min(min(f.w, f.h) for f in unsure) * NEAR_SIZE_SLACK))
             second = [
                 face
                 for model in self.blazefaces
