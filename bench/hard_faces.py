@@ -5,8 +5,9 @@ in its box. False positives are counted on face-free crops of faces_dev (see
 :func:`make_hard_faces.background_crops`: away from every labelled face, so they may still show
 people from behind). Times are per image, in this process, on the set's own images.
 
-usage: .venv/bin/python bench/hard_faces.py HARD_DIR [--shared ../shared] [--threads 1]
-(HARD_DIR from bench/make_hard_faces.py)
+usage: .venv/bin/python bench/hard_faces.py HARD_DIR [--shared ../shared] [--threads 1] [--only NAME] [--hide OUT]
+(HARD_DIR from bench/make_hard_faces.py). With --hide, each method's outputs can then be scored end to end:
+    python ../shared/tools/face_protect.py HARD_DIR OUT/combined_0.15 -- true   (outputs exist, nothing is run)
 """
 
 from __future__ import annotations
@@ -37,23 +38,42 @@ def found(faces: list[FaceBox], boxes: list[list[int]]) -> list[bool]:
     ]
 
 
+def write_hidden(rgb: np.ndarray, faces: list[FaceBox], path: Path) -> None:
+    """``rgb`` with each face's head blurred as WardSafe hides it, saved to ``path`` (JPEG)."""
+    from wardsafe.detect.face_regions import head_region
+    from wardsafe.redact.filters import hide_regions
+
+    out = rgb.copy()
+    height, width = rgb.shape[:2]
+    hide_regions(out, [head_region((f.x0, f.y0, f.x1, f.y1), width, height) for f in faces], "blur")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(out).save(path, "JPEG", quality=93)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("hard", type=Path)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", help="only the methods whose name contains this")
+    parser.add_argument(
+        "--hide",
+        type=Path,
+        help="also write each method's output (heads blurred) to HIDE/<method>/, for face_protect.py",
+    )
     args = parser.parse_args()
     centerface = load_face_detector(threads=args.threads)
     short, full = (load_blazeface(v, threads=args.threads) for v in ("short", "full"))
     both = CombinedFaceDetector(centerface, [short, full])
     methods: dict[str, Callable[[np.ndarray], list[FaceBox]]] = {
         "CenterFace 0.15": lambda rgb: centerface.detect_photo(rgb, 0.15),
+        "CenterFace 0.07": lambda rgb: centerface.detect_photo(rgb, 0.07),
         "CenterFace 0.05": lambda rgb: centerface.detect_photo(rgb, 0.05),
         "BlazeFace short 0.5": lambda rgb: short.detect(rgb, 0.5),
         "BlazeFace full 0.5": lambda rgb: full.detect(rgb, 0.5),
         "CF 0.15 | BF short 0.5": lambda rgb: centerface.detect_photo(rgb, 0.15) + short.detect(rgb, 0.5),
         "combined 0.15": lambda rgb: both.detect_photo(rgb, 0.15),
+        "combined 0.07": lambda rgb: both.detect_photo(rgb, 0.07),
         "combined 0.05": lambda rgb: both.detect_photo(rgb, 0.05),
     }
     if args.only:
@@ -69,6 +89,8 @@ def main() -> None:
             faces = method(rgb)
             seconds[name] += time.perf_counter() - started
             result = found(faces, boxes)
+            if args.hide:
+                write_hidden(rgb, faces, args.hide / name.replace(" ", "_").replace("|", "or") / entry["image"])
             for key in (entry["aug"], "ALL"):
                 hits[name][key][0] += sum(result)
                 hits[name][key][1] += len(result)
