@@ -243,6 +243,20 @@ class BlazeFaceDetector:
         valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
         return boxes[valid], scores[valid]
 
+    def _one_tile_each(self, plan: list[Tile], boxes: list[FaceBox]) -> list[Tile]:
+        """For each box, the finest tile of ``plan`` that holds it whole at a size the model finds (if any)."""
+        chosen: dict[Tile, None] = {}
+        for box in boxes:
+            fits = [t for t in plan if self._holds_any(t, [box])]
+            if fits:
+                side = min(t.side for t in fits)
+                best = min(
+                    (t for t in fits if t.side == side),
+                    key=lambda t: abs(t.x0 + side / 2 - box.cx) + abs(t.y0 + side / 2 - box.cy),
+                )
+                chosen[best] = None
+        return list(chosen)
+
     def _holds_any(self, tile: Tile, boxes: list[FaceBox]) -> bool:
         """Whether ``tile`` holds one of ``boxes`` whole, at a size between the model's smallest and its input."""
         x1, y1 = tile.x0 + tile.side, tile.y0 + tile.side
@@ -278,6 +292,7 @@ class BlazeFaceDetector:
         threshold: float = DEFAULT_THRESHOLD,
         min_face: int | None = None,
         near: list[FaceBox] | None = None,
+        near_tiles: str = "all",
     ) -> list[FaceBox]:
         """Faces in ``rgb`` (H x W x 3 uint8), in its pixels, best score first.
 
@@ -286,7 +301,8 @@ class BlazeFaceDetector:
         boxes by NMS. ``threshold`` is on BlazeFace's own 0..1 score (MediaPipe uses 0.5).
 
         With ``near`` (boxes another detector is unsure of) only the tiles that hold one of them whole, at a
-        size the model finds there, are run: a second opinion on those places costs a fraction of a full search.
+        size the model finds there, are run (``near_tiles="all"``), or only the finest such tile for each box
+        (``"best"``: about a third faster, finds slightly less): a second opinion on those places.
         """
         if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
             raise InputError("face detection needs an RGB image (H x W x 3, uint8)")
@@ -297,7 +313,11 @@ class BlazeFaceDetector:
             min_face = max(MIN_FACE, round(max(width, height) * MIN_FACE_OF_LONG_SIDE))
         plan = tile_plan(width, height, self.input_size, min_face, self.min_face_share)
         if near is not None:
-            plan = [tile for tile in plan if self._holds_any(tile, near)]
+            plan = (
+                self._one_tile_each(plan, near)
+                if near_tiles == "best"
+                else [t for t in plan if self._holds_any(t, near)]
+            )
         parts = [self.detect_tile(rgb, tile, threshold) for tile in plan]
         if not parts:
             return []
@@ -373,6 +393,10 @@ def load_blazeface(
 # detection time. BlazeFace alone (MediaPipe's 0.5) finds far less (0.55 short, 0.46 full range).
 AGREE_SCORE = 0.2
 AGREE_IOU = 0.3
+# Video key frames get a cheaper second opinion: the most likely doubts only, one BlazeFace tile each.
+# Measured at the video threshold 0.05, one pass per image of the hard set: 0.973 -> 0.979 found (PPE
+# 0.932 -> 0.957); a 960x544 key frame took 89 ms with CenterFace alone, 196 ms with both (1 thread).
+KEY_FRAME_DOUBTS = 24
 
 
 def candidate_floor(threshold: float) -> float:
@@ -411,28 +435,35 @@ class CombinedFaceDetector:
         self.model_name: str = " + ".join([centerface.model_name, *(b.model_name for b in blazefaces)])
         self.model_sha256: str = " + ".join([centerface.model_sha256, *(b.model_sha256 for b in blazefaces)])
 
-    def _combine(self, rgb: np.ndarray, found: list[FaceBox], threshold: float) -> list[FaceBox]:
+    def _combine(self, rgb: np.ndarray, found: list[FaceBox], threshold: float, quick: bool) -> list[FaceBox]:
         sure = [f for f in found if f.score >= threshold]
         unsure = [f for f in found if f.score < threshold]
+        if quick:
+            # key frames: the likeliest doubts only, one tile each (found is best score first)
+            unsure = unsure[:KEY_FRAME_DOUBTS]
         if unsure:
             # only where CenterFace is unsure, and only as small as its smallest doubt
             # (not below MIN_FACE: finer tiles enlarge noise that BlazeFace then takes for faces)
             smallest = max(MIN_FACE, int(min(min(f.w, f.h) for f in unsure) * NEAR_SIZE_SLACK))
+            tiles = "best" if quick else "all"
             second = [
                 face
                 for model in self.blazefaces
-                for face in model.detect(rgb, AGREE_SCORE, min_face=smallest, near=unsure)
+                for face in model.detect(rgb, AGREE_SCORE, min_face=smallest, near=unsure, near_tiles=tiles)
             ]
             sure.extend(agreeing(unsure, second))
         return sorted(sure, key=lambda f: -f.score)
 
     def detect_photo(self, rgb: np.ndarray, threshold: float = 0.15) -> list[FaceBox]:
         """Faces of every size in a photo (CenterFace's multi-scale ``detect_photo``), confirmed as above."""
-        return self._combine(rgb, self.centerface.detect_photo(rgb, candidate_floor(threshold)), threshold)
+        found = self.centerface.detect_photo(rgb, candidate_floor(threshold))
+        return self._combine(rgb, found, threshold, quick=False)
 
     def detect(self, rgb: np.ndarray, threshold: float = 0.15) -> list[FaceBox]:
-        """Faces in one CenterFace pass at the image's own size (a video key frame), confirmed as above."""
-        return self._combine(rgb, self.centerface.detect(rgb, candidate_floor(threshold)), threshold)
+        """Faces in one CenterFace pass at the image's own size (a video key frame), confirmed as above but
+        quicker: the :data:`KEY_FRAME_DOUBTS` best candidates only, one BlazeFace tile each."""
+        found = self.centerface.detect(rgb, candidate_floor(threshold))
+        return self._combine(rgb, found, threshold, quick=True)
 
 
 def load_combined_detector(
