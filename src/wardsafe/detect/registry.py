@@ -13,6 +13,9 @@ from wardsafe.detect.faces import check_precision, load_face_detector
 from wardsafe.detect.seam import Detectors
 from wardsafe.redact.options import RedactOptions
 
+# BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
+SECOND_OPINION_VARIANTS = ("short", "full")
+
 
 def build_detectors(options: RedactOptions) -> Detectors:
     """The detectors a job with ``options`` runs: faces today (text and speech plug in here).
@@ -23,5 +26,5 @@ def build_detectors(options: RedactOptions) -> Detectors:
     settings = get_settings()
     precision = check_precision(settings.video_model_precision)
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
-                        long_side=options.detect_long_side)
+                        long_side=options.detect_long_side, second_opinion=SECOND_OPINION_VARIANTS)
     return Detectors(regions=[faces, SmallFaces(faces)])

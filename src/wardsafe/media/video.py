@@ -41,8 +41,9 @@ class YuvFrame:
         self.rotation = rotation  # degrees counter-clockwise to make the frame upright
         self.key = -1  # its number among the key frames, set by the engine on key frames
         self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        # detection (its own thread) and looking again (the main thread) may both ask for the planes
-        self._planes_lock = threading.Lock()
+        # Detection (its own thread) and the main thread (looking again, telling cuts) may both read a key
+        # frame; FFmpeg's scaler on one frame must not run on two threads at once (it crashed the process).
+        self._lock = threading.Lock()
 
     @property
     def width(self) -> int:
@@ -61,7 +62,7 @@ class YuvFrame:
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Writable upright (Y, U, V) planes; U and V are half size in both directions."""
-        with self._planes_lock:
+        with self._lock:
             return self._extract_planes()
 
     def _extract_planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,7 +86,8 @@ class YuvFrame:
         """An upright RGB copy scaled to ``width`` x ``height`` (upright sizes), for detection."""
         if self.rotation in (90, 270):
             width, height = height, width
-        rgb: np.ndarray = self.source.reformat(width=width, height=height, format="rgb24").to_ndarray()
+        with self._lock:
+            rgb: np.ndarray = self.source.reformat(width=width, height=height, format="rgb24").to_ndarray()
         if self.rotation:
             rgb = np.ascontiguousarray(np.rot90(rgb, self.rotation // 90))
         return rgb

@@ -94,11 +94,12 @@ def redact_video(
                     if cut:
                         tracker.cut()
                 else:
+                    found_by = future.result()
                     cut = shots.new_shot(key)
                     if cut:  # before looking again: a face is not sought where it was in another shot
                         tracker.cut()
                     updates = []
-                    for kind, detections in merge_by_kind(future.result()).items():
+                    for kind, detections in merge_by_kind(found_by).items():
                         detector = detectors.of_kind(kind)
                         found: list[tuple[Box, float]] = [(d.box, d.score) for d in detections]
                         missed = tracker.missed(key.index, found, min_score=detector.established_score, kind=kind)
