@@ -439,6 +439,9 @@ def video_collateral(clip: Path, output: Path, every: int = 5) -> float:
                 continue
             before = a.to_ndarray(format="gray").astype(np.int16)
             after = b.to_ndarray(format="gray").astype(np.int16)
+            # a tool that pads the frame (deface writes 1080p as 1088 rows) is compared on the input's area
+            h, w = min(before.shape[0], after.shape[0]), min(before.shape[1], after.shape[1])
+            before, after = before[:h, :w], after[:h, :w]
             far = np.ones(before.shape, bool)
             for x, y, w, h in truth[index]:
                 far[max(0, int(y - h * 0.5)) : int(y + h * 1.5), max(0, int(x - w * 0.5)) : int(x + w * 1.5)] = False
