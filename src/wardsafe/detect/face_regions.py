@@ -19,7 +19,7 @@ from wardsafe.detect.faces import (
     photo_scales,
 )
 from wardsafe.detect.nms import nms
-from wardsafe.detect.seam import Box, Detection, Frame, Region, RegionDetector, clip_region, same_thing
+from wardsafe.detect.seam import Box, Detection, Frame, Region, RegionDetector, clip_region, not_found_in
 
 # Tracking needs a face found on most key frames. Small faces in video often score 0.05-0.2, so
 # video detection runs lower than the photo default: at 0.1 the 720p benchmark clip left faces
@@ -130,7 +130,10 @@ class FaceRegions(RegionDetector):
         """Faces on a photo (several scales) or a video key frame (one pass on a reduced copy)."""
         threshold = self.threshold_for(frame.still)
         if frame.still:
-            search = self.second_opinion if self.second_opinion_variants else self.photos
+            # BlazeFace's search near every doubt grows with the photo (26 s on 48 MP); a large photo gets
+            # the tiled small-faces search instead, which looks as closely
+            confirm = self.second_opinion_variants and frame.width * frame.height <= SECOND_OPINION_MAX_PIXELS
+            search = self.second_opinion if confirm else self.photos
             faces = search.detect_photo(frame.small_rgb(frame.width, frame.height), threshold)
             if len(faces) > 1:
                 # At the low photo threshold a chin or half a face is found beside the whole face; it lies
@@ -157,7 +160,7 @@ class FaceRegions(RegionDetector):
             return []
         fine = detect_scaled(self.close_ups, frame, (0, 0, frame.width, frame.height), scale,
                              self.threshold_for(True))
-        return [d for d in fine if not any(same_thing(d.box, f.box) for f in found)]
+        return not_found_in(fine, found)
 
     def region(self, box: Box, width: int, height: int) -> Region:
         """The whole head around the face box."""
@@ -296,9 +299,11 @@ class SmallFaces(RegionDetector):
 
 
 # Photos larger than a few megapixels get a tiled search for small faces at this scale (a 16 px face
-# becomes 20 px), or as near as this many detection pixels allow (a 48 MP photo: 1.1x).
+# becomes 20 px), or as near as this many detection pixels allow (a 48 MP photo: 0.71x).
 PHOTO_FINE_SCALE = 1.25
-PHOTO_FINE_BUDGET = 60_000_000
+PHOTO_FINE_BUDGET = 24_000_000
+# Photos up to this size get BlazeFace's second opinion on CenterFace's doubtful faces.
+SECOND_OPINION_MAX_PIXELS = 16_000_000
 # Largest tile (detection pixels a side) one inference sees: bounds the network's working memory on big
 # photos; tiles overlap by BAND_OVERLAP so a small face cut by one lies whole in the next.
 TILE_SIDE = 1536

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from wardsafe.detect.boxes import Box, area
+from wardsafe.detect.boxes import Box
 
 Region = tuple[int, int, int, int]  # a pixel rectangle to hide; the shape inside it is the detector's
 Shape = Literal["ellipse", "rect"]
@@ -201,18 +201,23 @@ def merge_by_kind(found: list[tuple[RegionDetector, list[Detection]]]) -> dict[s
     by_kind: dict[str, list[Detection]] = {}
     for detector, detections in found:
         kept = by_kind.setdefault(detector.kind, [])
-        earlier = list(kept)
-        kept.extend(d for d in detections if not any(same_thing(d.box, e.box) for e in earlier))
+        kept.extend(not_found_in(detections, kept))
     return by_kind
 
 
-def same_thing(a: Box, b: Box) -> bool:
-    """Whether two boxes of one kind are the same thing found twice (see ``MERGE_IOU``, ``MERGE_CONTAIN``)."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    small = min(area(a), area(b))
-    return inter >= MERGE_IOU * (area(a) + area(b) - inter) or (small > 0 and inter >= MERGE_CONTAIN * small)
+def not_found_in(detections: list[Detection], earlier: list[Detection]) -> list[Detection]:
+    """The ``detections`` that are not the same thing as one of ``earlier`` (see ``MERGE_IOU``, ``MERGE_CONTAIN``)."""
+    if not detections or not earlier:
+        return list(detections)
+    a = np.array([d.box for d in detections], dtype=np.float64)[:, None, :]
+    b = np.array([d.box for d in earlier], dtype=np.float64)[None, :, :]
+    inter = (np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+             * np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None))
+    area_a = np.clip(a[..., 2] - a[..., 0], 0, None) * np.clip(a[..., 3] - a[..., 1], 0, None)
+    area_b = np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)
+    small = np.minimum(area_a, area_b)
+    same = (inter >= MERGE_IOU * (area_a + area_b - inter)) | ((small > 0) & (inter >= MERGE_CONTAIN * small))
+    return [d for d, dup in zip(detections, same.any(axis=1), strict=True) if not dup]
 
 
 @dataclass
