@@ -24,7 +24,6 @@ enough to be found (see :func:`tile_plan`).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import tempfile
@@ -36,6 +35,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from wardsafe.detect.centerface import file_sha256, make_session
 from wardsafe.detect.faces import FaceBox, FaceDetector, default_threads, load_face_detector
 from wardsafe.detect.nms import box_iou, nms
 from wardsafe.errors import ConfigError, InputError
@@ -150,27 +150,6 @@ def _probe(size: int) -> np.ndarray:
     return np.stack(channels)[None].astype(np.float32)
 
 
-def _make_session(model: bytes, threads: int):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    # as for CenterFace: spinning idle threads would steal the core that decoding and encoding need
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.log_severity_level = 3
-    try:
-        return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ConfigError(f"BlazeFace model could not be loaded by ONNX Runtime: {exc}") from exc
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Tile:
     """A square window of the image (x0, y0, side, in image pixels) that one network pass sees."""
@@ -191,7 +170,7 @@ class BlazeFaceDetector:
         spec = check_variant(variant)
         if not model_path.is_file():
             raise ConfigError(f"BlazeFace model not found: {model_path}")
-        digest = _file_sha256(model_path)
+        digest = file_sha256(model_path)
         if digest != spec.sha256:
             raise ConfigError(
                 f"BlazeFace model {model_path} has sha256 {digest}, expected {spec.sha256} ({WHEEL}); "
@@ -204,7 +183,7 @@ class BlazeFaceDetector:
         self.input_size = spec.size
         self.min_face_share = spec.min_face_share
         self._anchors = anchors(spec)
-        self._session = _make_session(convert_to_onnx(model_path), threads)
+        self._session = make_session(convert_to_onnx(model_path), threads, "BlazeFace model")
         self._input = self._session.get_inputs()[0].name
         self._check_conversion(spec)
         self._lock = threading.Lock()

@@ -117,8 +117,11 @@ def load_model_proto(path: Path):
     return model
 
 
-def make_session(model_bytes: bytes, threads: int):
-    """An ONNX Runtime CPU session with full graph optimisation and ``threads`` intra-op threads."""
+def make_session(model_bytes: bytes, threads: int, what: str = "face model"):
+    """An ONNX Runtime CPU session with full graph optimisation and ``threads`` intra-op threads.
+
+    Every model WardSafe runs is loaded here (``what`` names it in the ConfigError if it cannot be).
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -133,7 +136,7 @@ def make_session(model_bytes: bytes, threads: int):
     try:
         return ort.InferenceSession(model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise ConfigError(f"face model could not be loaded by ONNX Runtime: {exc}") from exc
+        raise ConfigError(f"{what} could not be loaded by ONNX Runtime: {exc}") from exc
 
 
 def to_blob(rgb: np.ndarray) -> np.ndarray:
