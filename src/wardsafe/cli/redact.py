@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         ),
         plan: bool = typer.Option(
             False, "--plan",
-            help="Only find and number the faces: write NAME.plan.json and a NAME.plan.png contact sheet, "
+            help="Only find and number the people: write NAME.plan.json and a NAME.plan.png contact sheet, "
                  "render nothing. Then choose people to keep with --keep.",
         ),
         keep: list[int] = typer.Option(
