@@ -10,10 +10,14 @@ import numpy as np
 from PIL import Image
 
 from wardsafe.detect.seam import Frame
-from wardsafe.redact.tracking import Track
+from wardsafe.redact.tracking import Box, Track
 
 if TYPE_CHECKING:
     from wardsafe.redact.people import Person
+
+# What the tracker was fed on each key frame (frame index -> (a new shot begins?, [(kind, [(box, score)])])):
+# a second pass over the same video replays it instead of detecting again, and so builds the very same tracks.
+Recording = dict[int, tuple[bool, list[tuple[str, list[tuple[Box, float]]]]]]
 
 THUMB_SIDE = 112
 
@@ -72,8 +76,8 @@ class RedactionResult:
     tracks: list[Track] = field(default_factory=list)
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    # video: what the tracker was fed on each key frame (see wardsafe.redact.video.Recording)
-    recording: dict = field(default_factory=dict)
+    # video: what the tracker was fed on each key frame, for a second pass to replay
+    recording: Recording = field(default_factory=dict)
     # the people the tracks show (for a plan, or to resolve --keep), and the track ids left visible
     people: list[Person] = field(default_factory=list)
     kept_tracks: frozenset[int] = frozenset()

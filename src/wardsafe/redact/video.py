@@ -23,14 +23,11 @@ from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
-from wardsafe.redact.result import RedactionResult, Thumbnail
+from wardsafe.redact.result import Recording, RedactionResult, Thumbnail
 from wardsafe.redact.tracking import Box, Tracker
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 Found = list[tuple[RegionDetector, list[Detection]]]  # one key frame's detections, per detector
-# What the tracker was fed on each key frame (frame index -> (a new shot begins?, [(kind, [(box, score)])])):
-# a second pass over the same video replays it instead of detecting again, and so builds the very same tracks.
-Recording = dict[int, tuple[bool, list[tuple[str, list[tuple[Box, float]]]]]]
 
 # Key frames that may wait for detection before decoding pauses.
 DETECTIONS_AHEAD = 4
