@@ -1,4 +1,5 @@
-"""Appending to the audit trail inside the caller's transaction.
+"""Appending to the audit trail inside the caller's transaction (the writer lives beside the tables;
+``wardsafe.audit`` holds the pure chain rules and the FHIR export, and imports nothing from the store).
 
 Details must never hold a patient's name or contact, nor any other identifier: use request codes,
 staff usernames, area ids and states.

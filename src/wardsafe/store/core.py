@@ -1,0 +1,164 @@
+"""The permission service's plumbing, shared by its parts: transactions, the clock, audit rows and lookups.
+
+Every public method of a part runs in one database transaction; every state change appends its audit
+row in that same transaction, so either both are stored or neither is.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from wardsafe.config import Settings, get_settings
+from wardsafe.errors import InputError
+from wardsafe.permits import lifecycle
+from wardsafe.permits.errors import NotAllowed, NotFound
+from wardsafe.permits.model import RequestState
+from wardsafe.permits.policy import Policy
+from wardsafe.store import codes, convert
+from wardsafe.store.audit_log import append_event
+from wardsafe.store.db import init_db, make_sessionmaker, session_scope
+from wardsafe.store.models import RecordingRequest, Staff
+from wardsafe.store.policy_source import load_policy
+from wardsafe.store.views import RequestView
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+CODE_ATTEMPTS = 8  # random codes collide rarely; retry a few times before giving up
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the service's default clock)."""
+    return datetime.now(UTC)
+
+
+def clean_text(text: str | None, what: str, max_length: int, required: bool = True) -> str | None:
+    """Trimmed text; InputError if required and blank, or too long."""
+    value = (text or "").strip()
+    if not value:
+        if required:
+            raise InputError(f"{what} is required")
+        return None
+    if len(value) > max_length:
+        raise InputError(f"{what} is longer than {max_length} characters")
+    return value
+
+
+def required_text(text: str | None, what: str, max_length: int) -> str:
+    """Trimmed text that must be given; InputError if blank or too long."""
+    value = clean_text(text, what, max_length)
+    if value is None:  # clean_text raises for a blank required field; this tells the type checker so
+        raise InputError(f"{what} is required")
+    return value
+
+
+class ServiceCore:
+    """What every part of the permission service stands on: one database, one policy, one clock."""
+
+    def __init__(self, engine: Engine, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
+        """Uses an engine whose schema is at head (see ``wardsafe.store.db.init_db``)."""
+        self.engine = engine
+        self.policy = policy
+        self.clock = clock
+        self._sessions = make_sessionmaker(engine)
+        self._postgres = engine.dialect.name == "postgresql"
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
+        # gives some threads multi-second waits under load. Queueing this process's writers on a
+        # lock instead hands the database over as soon as it is free (other processes still poll).
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+
+    @classmethod
+    def open(cls, database_url: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> Self:
+        """Migrates the database at ``database_url`` to head and returns a service over it."""
+        return cls(init_db(database_url), policy, clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Self:
+        """The service for this process: database from ``WARDSAFE_DATABASE_URL`` (or SQLite under
+        ``WARDSAFE_DATA_DIR``), policy from ``WARDSAFE_POLICY`` (or the default). Migrates to head;
+        PolicyError (a ConfigError) if the policy is invalid, so a server refuses to start."""
+        settings = settings or get_settings()
+        policy = load_policy(settings.policy_file)
+        return cls.open(settings.resolved_database_url, policy)
+
+    @property
+    def timezone(self) -> str:
+        """The trust's IANA time zone (e.g. ``Europe/London``) for showing times."""
+        return self.policy.timezone
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._write_lock, session_scope(self._sessions) as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with session_scope(self._sessions, read_only=True) as session:
+            yield session
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the service clock must return timezone-aware times")
+        return now.astimezone(UTC)
+
+    def _audit(self, session: Session, at: datetime, actor: str, action: str, subject: str, **details: Any) -> None:
+        append_event(session, at=at, actor=actor, action=action, subject=subject, details=details)
+
+    def _staff(self, session: Session, staff_id: int) -> Staff:
+        """The active account acting now; NotAllowed if it does not exist or was deactivated."""
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.active:
+            raise NotAllowed("this staff account does not exist or is not active")
+        return staff
+
+    def _governor(self, session: Session, staff_id: int | None) -> str:
+        """The audit actor for a governance action; NotAllowed unless the staff member may govern.
+        ``None`` is the command line, run by whoever administers the server."""
+        if staff_id is None:
+            return "cli"
+        staff = self._staff(session, staff_id)
+        if staff.role not in self.policy.governance_roles:
+            raise NotAllowed("only governance staff can do this")
+        return f"staff:{staff.username}"
+
+    def _request_by_code(self, session: Session, request_code: str, lock: bool = False) -> RecordingRequest:
+        code = codes.normalise_code(request_code, codes.REQUEST_CODE_GROUPS)
+        query = select(RecordingRequest).where(RecordingRequest.code == code)
+        if lock:
+            query = query.with_for_update()
+        request = session.execute(query).scalar_one_or_none() if code else None
+        if request is None:
+            raise NotFound("no request with this code")
+        return request
+
+    def _request_by_token(self, session: Session, token: str, lock: bool = False) -> RecordingRequest:
+        query = select(RecordingRequest).where(RecordingRequest.token_hash == codes.token_hash(token))
+        if lock:
+            query = query.with_for_update()
+        request = session.execute(query).scalar_one_or_none() if token else None
+        if request is None:
+            raise NotFound("no request for this link")
+        return request
+
+    def _state(self, request: RecordingRequest, now: datetime) -> RequestState:
+        valid_until = request.permit.valid_until if request.permit else None
+        return lifecycle.effective_state(RequestState(request.state), now, request.decide_by, valid_until)
+
+    def _view(self, request: RecordingRequest, now: datetime) -> RequestView:
+        return convert.request_view(self.policy, request, self._state(request, now))
+
+    def _unique_code(self, session: Session, column: Any, groups: tuple[int, ...]) -> str:
+        for _ in range(CODE_ATTEMPTS):
+            code = codes.new_code(groups)
+            if session.execute(select(column).where(column == code)).first() is None:
+                return code
+        raise RuntimeError("could not find a free code")  # 25^6 codes: only when astronomically full
