@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -55,6 +57,7 @@ class AccountsPart(ServiceCore):
                 if session.execute(select(Staff.id).where(Staff.username == name)).first() is not None:
                     raise InputError(f"the username {name!r} is taken")
                 staff = Staff(
+                    public_id=secrets.token_urlsafe(12),
                     username=name,
                     display_name=shown,
                     role=role,

@@ -41,12 +41,18 @@ class Staff(Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Random and meaningless: what the patient's form and the API name staff by, so usernames (half
+    # of every sign-in) are never published.
+    public_id: Mapped[str] = mapped_column(String(24), unique=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Failed sign-ins in a row (reset by a good one); at the configured count the account is locked.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     areas: Mapped[list[StaffArea]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
@@ -139,6 +145,19 @@ class Incident(Base):
     reported_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reporter: Mapped[Staff] = relationship(lazy="selectin")
+
+
+class WebSession(Base):
+    """A browser's session, kept on the server: the cookie holds only a random id, stored here as its
+    SHA-256. Deleting the row ends the session at once (sign-out, a disabled account, sign out everywhere)."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), nullable=True, index=True)
+    data: Mapped[str] = mapped_column(Text)  # JSON object: the one-line message for the next page, etc.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditEvent(Base):
