@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ SEED_STAFF: dict[str, tuple[str, str, list[str]]] = {
     "mona": ("Mona Haddad (ward manager)", "manager", ["radiotherapy-1"]),
     "gov": ("Gina Ovens (information governance)", "admin", []),
 }
+
+
+# The audit chain's key comes from the environment for the whole run, so that the service built in a test
+# and the `wardsafe` command run as a subprocess (which inherits the environment) share it, and no key
+# file is written into the working tree.
+os.environ.setdefault("WARDSAFE_AUDIT_KEY", "test-audit-key-" + "k" * 32)
 
 
 class Clock:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from wardsafe.audit.chain import GENESIS_HASH, AuditRecord, canonical_json, row_hash, verify_chain
 
 T0 = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
+KEY = b"test-audit-key-kept-apart-from-the-database"
 
 
 def make_chain(n: int) -> list[AuditRecord]:
@@ -19,14 +20,14 @@ def make_chain(n: int) -> list[AuditRecord]:
     for seq in range(1, n + 1):
         at = T0 + timedelta(seconds=seq)
         details = canonical_json({"n": seq})
-        digest = row_hash(prev, seq, at, f"staff:s{seq % 3}", "decision.recorded", f"R{seq}", details)
+        digest = row_hash(KEY, prev, seq, at, f"staff:s{seq % 3}", "decision.recorded", f"R{seq}", details)
         records.append(AuditRecord(seq, at, f"staff:s{seq % 3}", "decision.recorded", f"R{seq}", details, prev, digest))
         prev = digest
     return records
 
 
 def check(records: list[AuditRecord], head: AuditRecord | None):  # type: ignore[no-untyped-def]
-    return verify_chain(records, head.seq if head else 0, head.hash if head else GENESIS_HASH)
+    return verify_chain(records, head.seq if head else 0, head.hash if head else GENESIS_HASH, KEY)
 
 
 def test_intact_chain_and_empty_chain_verify() -> None:
@@ -98,7 +99,7 @@ def test_rows_out_of_sequence_and_a_rebuilt_tail_are_caught() -> None:
         dataclasses.replace(
             chain[3],
             actor="staff:mallory",
-            hash=row_hash(chain[2].hash, 4, chain[3].at, "staff:mallory", chain[3].action, chain[3].subject, "{}"),
+            hash=row_hash(KEY, chain[2].hash, 4, chain[3].at, "staff:mallory", chain[3].action, chain[3].subject, "{}"),
             details="{}",
         )
     ]
@@ -114,4 +115,18 @@ def test_a_row_added_after_the_head_is_caught() -> None:
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError):
-        row_hash(GENESIS_HASH, 1, datetime(2026, 1, 1), "a", "b", "c", "{}")
+        row_hash(KEY, GENESIS_HASH, 1, datetime(2026, 1, 1), "a", "b", "c", "{}")
+
+
+def test_a_chain_rebuilt_without_the_key_fails_at_its_first_row() -> None:
+    # Whoever can write the database can recompute plain hashes for every row and the head; without
+    # the key kept outside the database, the rebuilt chain does not verify.
+    chain = make_chain(5)
+    forged, prev = [], GENESIS_HASH
+    for record in chain:
+        digest = row_hash(b"a guessed key", prev, record.seq, record.at, "staff:mallory", record.action,
+                          record.subject, record.details)  # fmt: skip
+        forged.append(dataclasses.replace(record, actor="staff:mallory", prev_hash=prev, hash=digest))
+        prev = digest
+    result = check(forged, forged[-1])
+    assert (result.ok, result.first_bad_seq) == (False, 1) and "audit key" in (result.problem or "")

@@ -100,7 +100,7 @@ def test_cli_verify_exits_non_zero_naming_the_first_bad_row(
     head = service.audit_verify().head_hash
     good = run_verify(url, "--expect-head", head)
     assert good.returncode == 0, good.stderr
-    assert good.stdout.strip() == f"audit trail intact: {rows} rows, head {head}"
+    assert good.stdout.strip() == f"audit trail intact and matches the database: {rows} rows, head {head}"
     wrong_head = run_verify(url, "--expect-head", "0" * 64)
     assert wrong_head.returncode == AuditChainBroken.exit_code and "not the expected" in wrong_head.stderr
 

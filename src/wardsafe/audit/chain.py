@@ -1,7 +1,9 @@
 """The hash chain: how an audit row's hash is computed, and how a whole trail is checked.
 
-Each row's hash is SHA-256 over the previous row's hash and the canonical JSON of the row's own
-content (number, time, actor, action, subject, details). Editing any field, removing a row or
+Each row's hash is an HMAC-SHA-256, under a key kept apart from the database, over the previous row's
+hash and the canonical JSON of the row's own content (number, time, actor, action, subject, details).
+Without the key nobody can compute a valid hash, so a chain rewritten from the first row (by someone who
+can write the database but not read the key) fails at row 1. Editing any field, removing a row or
 moving rows changes a hash or breaks a link, and ``verify_chain`` names the first row where that
 shows. Pure functions: the rows come from the caller.
 """
@@ -9,6 +11,7 @@ shows. Pure functions: the rows come from the caller.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,12 +55,16 @@ class AuditRecord:
     hash: str
 
 
-def row_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, details: str) -> str:
-    """The hash of a row with this content that follows a row whose hash is ``prev_hash``."""
+def row_hash(
+    key: bytes, prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, details: str
+) -> str:
+    """The keyed hash of a row with this content that follows a row whose hash is ``prev_hash``."""
+    if not key:
+        raise ValueError("the audit chain needs a key")
     content = canonical_json(
         {"seq": seq, "at": format_time(at), "actor": actor, "action": action, "subject": subject, "details": details}
     )
-    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+    return hmac.new(key, f"{prev_hash}\n{content}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class ChainCheck:
     problem: str | None = None
 
 
-def verify_chain(records: Iterable[AuditRecord], head_seq: int, head_hash: str) -> ChainCheck:
+def verify_chain(records: Iterable[AuditRecord], head_seq: int, head_hash: str, key: bytes) -> ChainCheck:
     """Checks records (in stored order of ``seq``) against each other and the recorded head.
 
     Finds the first row that was edited (its hash no longer matches its content), removed (a number
@@ -94,10 +101,14 @@ def verify_chain(records: Iterable[AuditRecord], head_seq: int, head_hash: str) 
                 record.seq, f"row {record.seq} comes after the recorded head (row {head_seq}): added outside WardSafe"
             )
         computed = row_hash(
+            key,
             record.prev_hash, record.seq, record.at, record.actor, record.action, record.subject, record.details
         )
         if computed != record.hash:
-            return bad(record.seq, f"row {record.seq} was altered: its hash does not match its content")
+            return bad(
+                record.seq,
+                f"row {record.seq} was altered or written without the audit key: its hash does not match its content",
+            )
         if record.prev_hash != prev_hash:
             return bad(record.seq, f"row {record.seq} does not follow row {record.seq - 1}: rows removed or reordered")
         prev_hash = record.hash

@@ -22,14 +22,21 @@ def verify(
         typer.Option("--expect-head", help="Head hash recorded earlier (e.g. by a previous verify) that must match."),
     ] = None,
 ) -> None:
-    """Check the hash chain: exits non-zero naming the first edited, removed or reordered row."""
+    """Check the keyed hash chain, then replay it against every request, decision, permit and account:
+    exits non-zero naming the first broken row, or each database row that disagrees with the trail."""
     report = _service().audit_verify()
-    if not report.ok:
+    if report.first_bad_seq is not None:
         raise AuditChainBroken(f"audit trail broken at row {report.first_bad_seq}: {report.problem}")
+    if report.mismatches:
+        for line in report.mismatches:
+            typer.echo(f"disagrees: {line}", err=True)
+        raise AuditChainBroken(f"{len(report.mismatches)} database rows disagree with the audit trail")
+    if not report.ok:
+        raise AuditChainBroken(f"audit trail broken: {report.problem}")
     if expect_head and expect_head != report.head_hash:
         # A trail cut back to an earlier row, head included, is only caught against an outside record.
         raise AuditChainBroken(f"audit trail head is {report.head_hash}, not the expected {expect_head}")
-    typer.echo(f"audit trail intact: {report.rows} rows, head {report.head_hash}")
+    typer.echo(f"audit trail intact and matches the database: {report.rows} rows, head {report.head_hash}")
 
 
 @audit_app.command("export")

@@ -18,9 +18,17 @@ from wardsafe.store.models import AuditEvent, AuditHead
 
 
 def append_event(
-    session: Session, *, at: datetime, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
+    session: Session,
+    key: bytes,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Adds the next audit row in ``session``'s transaction (committed or rolled back with it).
+    """Adds the next audit row in ``session``'s transaction (committed or rolled back with it), its hash
+    keyed with ``key`` (the audit key, kept apart from the database).
 
     The head row is locked first (FOR UPDATE on PostgreSQL; SQLite write transactions are already
     exclusive), so concurrent writers append one after another and the chain never forks.
@@ -28,7 +36,7 @@ def append_event(
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq = head.seq + 1
     details_text = canonical_json(details or {})
-    digest = row_hash(head.hash, seq, at, actor, action, subject, details_text)
+    digest = row_hash(key, head.hash, seq, at, actor, action, subject, details_text)
     event = AuditEvent(seq=seq, at=at, actor=actor, action=action, subject=subject, details=details_text)
     event.prev_hash, event.hash = head.hash, digest
     session.add(event)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from wardsafe.config import Settings, get_settings
+from wardsafe.config import Settings, get_settings, kept_secret
 from wardsafe.errors import InputError
 from wardsafe.permits import lifecycle
 from wardsafe.permits.errors import NotAllowed, NotFound
@@ -58,14 +59,62 @@ def required_text(text: str | None, what: str, max_length: int) -> str:
     return value
 
 
-class ServiceCore:
-    """What every part of the permission service stands on: one database, one policy, one clock."""
+@dataclass(frozen=True)
+class ServiceRules:
+    """Limits the service enforces whatever the caller (web app or command line); see ``config.Settings``."""
 
-    def __init__(self, engine: Engine, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
-        """Uses an engine whose schema is at head (see ``wardsafe.store.db.init_db``)."""
+    session_idle: timedelta = timedelta(minutes=30)
+    session_max: timedelta = timedelta(hours=12)
+    login_slow_after: int = 3
+    login_lock_after: int = 10
+    login_lock_for: timedelta = timedelta(minutes=15)
+    max_pending_per_staff: int = 50
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ServiceRules:
+        """The rules the ``WARDSAFE_*`` settings describe."""
+        return cls(
+            session_idle=timedelta(minutes=settings.session_idle_minutes),
+            session_max=timedelta(hours=settings.session_max_hours),
+            login_slow_after=settings.login_slow_after,
+            login_lock_after=settings.login_lock_after,
+            login_lock_for=timedelta(minutes=settings.login_lock_minutes),
+            max_pending_per_staff=settings.max_pending_per_staff,
+        )
+
+
+AUDIT_KEY_FILE = "audit-key"
+
+
+def load_audit_key(settings: Settings) -> bytes:
+    """The audit chain's HMAC key: ``WARDSAFE_AUDIT_KEY``, else the one kept in the data folder (0600)."""
+    return kept_secret(settings.data_dir, AUDIT_KEY_FILE, settings.audit_key, "WARDSAFE_AUDIT_KEY").encode()
+
+
+class ServiceCore:
+    """What every part of the permission service stands on: one database, one policy, one clock, the
+    audit key and the rules."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        audit_key: bytes | None = None,
+        rules: ServiceRules | None = None,
+    ) -> None:
+        """Uses an engine whose schema is at head (see ``wardsafe.store.db.init_db``). Without
+        ``audit_key`` or ``rules``, they come from the ``WARDSAFE_*`` settings."""
         self.engine = engine
         self.policy = policy
         self.clock = clock
+        if audit_key is None or rules is None:
+            settings = get_settings()
+            audit_key = audit_key or load_audit_key(settings)
+            rules = rules or ServiceRules.from_settings(settings)
+        self.audit_key = audit_key
+        self.rules = rules
         self._sessions = make_sessionmaker(engine)
         self._postgres = engine.dialect.name == "postgresql"
         # SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
@@ -74,9 +123,17 @@ class ServiceCore:
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @classmethod
-    def open(cls, database_url: str, policy: Policy, clock: Callable[[], datetime] = utcnow) -> Self:
+    def open(
+        cls,
+        database_url: str,
+        policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        audit_key: bytes | None = None,
+        rules: ServiceRules | None = None,
+    ) -> Self:
         """Migrates the database at ``database_url`` to head and returns a service over it."""
-        return cls(init_db(database_url), policy, clock)
+        return cls(init_db(database_url), policy, clock, audit_key=audit_key, rules=rules)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Self:
@@ -85,7 +142,8 @@ class ServiceCore:
         PolicyError (a ConfigError) if the policy is invalid, so a server refuses to start."""
         settings = settings or get_settings()
         policy = load_policy(settings.policy_file)
-        return cls.open(settings.resolved_database_url, policy)
+        rules = ServiceRules.from_settings(settings)
+        return cls.open(settings.resolved_database_url, policy, audit_key=load_audit_key(settings), rules=rules)
 
     @property
     def timezone(self) -> str:
@@ -111,7 +169,7 @@ class ServiceCore:
         return now.astimezone(UTC)
 
     def _audit(self, session: Session, at: datetime, actor: str, action: str, subject: str, **details: Any) -> None:
-        append_event(session, at=at, actor=actor, action=action, subject=subject, details=details)
+        append_event(session, self.audit_key, at=at, actor=actor, action=action, subject=subject, details=details)
 
     def _staff(self, session: Session, staff_id: int) -> Staff:
         """The active account acting now; NotAllowed if it does not exist or was deactivated."""

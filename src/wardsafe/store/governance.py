@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from wardsafe.audit.chain import verify_chain
 from wardsafe.audit.fhir import build_bundle
+from wardsafe.audit.replay import PermitFacts, RequestFacts, StaffFacts, differences, replay
 from wardsafe.permits.model import RequestState
 from wardsafe.store import convert
 from wardsafe.store.audit_log import as_record
 from wardsafe.store.core import ServiceCore
-from wardsafe.store.models import AuditEvent, AuditHead, Permit, RecordingRequest
+from wardsafe.store.models import AuditEvent, AuditHead, Permit, RecordingRequest, Staff
 from wardsafe.store.views import (
     AuditEntryView,
     AuditReport,
@@ -54,24 +55,38 @@ class GovernancePart(ServiceCore):
             return [convert.audit_view(row) for row in rows]
 
     def audit_verify(self) -> AuditReport:
-        """Checks the whole hash chain; names the first edited, removed or reordered row."""
+        """Checks the whole keyed hash chain (naming the first edited, removed, reordered or forged row),
+        then replays its events and names every request, decision, permit and account row that disagrees."""
         with self._sessions() as session:
             options = {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
             with session.begin():
+                # One snapshot for the chain and the rows, so a write in between cannot look like tampering.
                 session.connection(execution_options={**options, "wardsafe_read_only": True})
                 head = session.get(AuditHead, 1)
                 if head is None:
                     return AuditReport(ok=False, rows=0, head_hash="", first_bad_seq=1, problem="the head is missing")
-                rows = session.execute(
-                    select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-                ).scalars()
-                check = verify_chain((as_record(row) for row in rows), head.seq, head.hash)
+                records = [
+                    as_record(row)
+                    for row in session.execute(
+                        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+                    ).scalars()
+                ]
+                check = verify_chain(records, head.seq, head.hash, self.audit_key)
+                requests = [
+                    _request_facts(row)
+                    for row in session.execute(select(RecordingRequest).execution_options(yield_per=500)).scalars()
+                ]
+                staff = [
+                    StaffFacts(row.username, row.role, row.active) for row in session.execute(select(Staff)).scalars()
+                ]
+        mismatches = differences(replay(records), requests, staff) if check.ok else []
         return AuditReport(
-            ok=check.ok,
+            ok=check.ok and not mismatches,
             rows=check.rows,
             head_hash=check.head_hash,
             first_bad_seq=check.first_bad_seq,
-            problem=check.problem,
+            problem=check.problem or (f"{len(mismatches)} rows disagree with the audit trail" if mismatches else None),
+            mismatches=mismatches,
         )
 
     def export_fhir(self, actor_id: int | None) -> dict[str, Any]:
@@ -90,3 +105,23 @@ class GovernancePart(ServiceCore):
                 for row in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
             ]
         return build_bundle(self.policy, permits, events, now)
+
+
+def _request_facts(row: RecordingRequest) -> RequestFacts:
+    """A stored request as the replay compares it."""
+    permit = row.permit
+    return RequestFacts(
+        code=row.code,
+        state=row.state,
+        decisions={inv.staff.username: inv.decision for inv in row.involvements},
+        permit=None
+        if permit is None
+        else PermitFacts(
+            code=permit.code,
+            valid_until=permit.valid_until.isoformat(),
+            conditions=sorted(convert.json_list(permit.conditions)),
+            unidentifiable_staff=sorted(convert.json_list(permit.unidentifiable_staff)),
+            used=permit.used_at is not None,
+            withdrawn=permit.withdrawn_at is not None,
+        ),
+    )

@@ -191,3 +191,5 @@ class AuditReport(View):
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    # Rows that disagree with what the audit trail says happened (e.g. a state changed by hand), each named.
+    mismatches: list[str] = Field(default_factory=list)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import secrets
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wardsafe.errors import ConfigError
+from wardsafe.config import kept_secret
 
 SECRET_ENV = "WARDSAFE_SECRET_KEY"
 SECRET_FILE_NAME = "session-secret"
@@ -27,32 +26,9 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def load_secret(data_dir: Path, from_env: str | None) -> str:
-    """The key that signs session cookies: ``from_env`` (``WARDSAFE_SECRET_KEY``), else a random one kept
-    in the data folder.
-
-    Keeping the generated key in a file (mode 0600) means sessions survive a restart of the server.
-    """
-    if from_env:
-        if len(from_env) < 32:
-            raise ConfigError(f"{SECRET_ENV} must be at least 32 characters long")
-        return from_env
-    path = data_dir / SECRET_FILE_NAME
-    try:
-        if path.exists():
-            secret = path.read_text(encoding="ascii").strip()
-            if len(secret) >= 32:
-                return secret
-        data_dir.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_urlsafe(48)
-        # Write beside and rename, so a crash never leaves a half-written key.
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secret)
-        os.replace(tmp, path)
-        return secret
-    except OSError as exc:
-        raise ConfigError(f"cannot keep the session secret in {data_dir}: {exc.strerror}") from exc
+    """The key that signs session ids and CSRF tokens: ``from_env`` (``WARDSAFE_SECRET_KEY``), else a
+    random one kept in the data folder (mode 0600), so that sessions survive a restart of the server."""
+    return kept_secret(data_dir, SECRET_FILE_NAME, from_env, SECRET_ENV)
 
 
 def csrf_token(session: MutableMapping[str, Any]) -> str:
