@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,8 @@ from fastapi.testclient import TestClient
 from wardsafe.config import Settings
 from wardsafe.web import create_app
 from wardsafe.web.context import WebLimits
+from web.browsing import CHROMIUM, CHROMIUM_ARGS
+from web.live import running_server
 
 
 @pytest.fixture
@@ -52,3 +55,24 @@ def new_client(app: FastAPI) -> Iterator[object]:
     yield make
     for each in made:
         each.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's, driven by Playwright) for a module of browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed: run `make setup`", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def base_url(service: object, tmp_path: Path) -> Iterator[str]:
+    """The real server (uvicorn on a loopback port) over the seeded database, for browser tests."""
+    app = create_app(Settings(data_dir=tmp_path / "data"), service=service)  # type: ignore[arg-type]
+    with running_server(app) as url:
+        yield url

@@ -10,59 +10,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from wardsafe.config import Settings
-from wardsafe.web import create_app
-from web.live import running_server
+from web.browsing import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 # Set to a folder to keep the screenshots (to look at them); by default they go to the test's tmp dir.
 SHOTS_ENV = "WARDSAFE_SCREENSHOTS"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the module."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run `make setup`", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def base_url(service: object, tmp_path: Path) -> Iterator[str]:
-    """The real server over the seeded database (staff alice, bob, carol, mona, gov)."""
-    app = create_app(Settings(data_dir=tmp_path / "data"), service=service)  # type: ignore[arg-type]
-    with running_server(app) as url:
-        yield url
-
-
 def _sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"{username}-password")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/staff")
+    sign_in(page, base_url, username)
 
 
 def test_whole_journey(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -82,13 +43,15 @@ def test_whole_journey(browser, base_url: str) -> None:  # type: ignore[no-untyp
 
     alice = browser.new_context().new_page()
     _sign_in(alice, base_url, "alice")
-    alice.locator(f'article[data-request="{code}"]').get_by_role("button", name="Agree", exact=True).click()
+    alice.locator(f'article[data-request="{code}"]').get_by_role("link", name="Agree", exact=True).click()
+    alice.get_by_role("button", name="Yes, agree", exact=True).click()  # the step is confirmed on its own page
     alice.wait_for_url(f"{base_url}/staff")
     assert "is recorded: agreed" in alice.get_by_role("status").inner_text()
 
     bob = browser.new_context().new_page()
     _sign_in(bob, base_url, "bob")
-    bob.locator(f'article[data-request="{code}"]').get_by_role("button", name="Agree if I'm not identifiable").click()
+    bob.locator(f'article[data-request="{code}"]').get_by_role("link", name="Agree if I'm not identifiable").click()
+    bob.get_by_role("button", name="Yes, agree if I'm not identifiable").click()
     bob.wait_for_url(f"{base_url}/staff")
 
     patient.reload()

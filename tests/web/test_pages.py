@@ -51,7 +51,7 @@ def test_never_allowed_request_is_answered_on_the_form_and_not_stored(client, se
 def test_missing_fields_keep_what_was_typed(client) -> None:  # type: ignore[no-untyped-def]
     response = ask(client, staff=(), patient_name="Robin")
     assert response.status_code == 422
-    assert "name every member of staff involved" in response.text.lower()
+    assert 'id="staff-error"' in response.text and "Tick every member of staff" in response.text
     assert 'value="Robin"' in response.text
     response = ask(client, media=[])
     assert response.status_code == 422 and "Choose what you want to record" in response.text
@@ -98,7 +98,7 @@ def test_whole_journey(new_client, service, staff_ids, clock) -> None:  # type: 
 
 def test_patient_cancels(client) -> None:  # type: ignore[no-untyped-def]
     status = _status_path(ask(client))
-    token = csrf_of(client, status)
+    token = csrf_of(client, status + "/cancel")  # the page that asks to confirm
     page = client.post(status + "/cancel", data={"csrf_token": token})
     assert page.status_code == 200 and 'data-testid="request-state">Cancelled<' in page.text
     again = client.post(status + "/cancel", data={"csrf_token": token})
@@ -168,8 +168,9 @@ def test_sign_out(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_area_without_staff_says_nobody_can_agree(client) -> None:  # type: ignore[no-untyped-def]
-    assert "No staff are registered for this area yet" in client.get("/a/maternity-ward").text
-    assert "No staff are registered" not in client.get("/a/outpatients-3").text  # allowed without decisions
+    page = client.get("/a/maternity-ward")
+    assert "no staff are registered for this area yet" in page.text and "Send my request" not in page.text
+    assert "no staff are registered" not in client.get("/a/outpatients-3").text  # allowed without decisions
 
 
 def test_area_where_nothing_is_allowed_offers_no_form(client) -> None:  # type: ignore[no-untyped-def]
@@ -187,3 +188,16 @@ def test_allowed_request_gets_its_permit_at_once(client) -> None:  # type: ignor
 def test_status_page_carries_its_own_link_as_a_qr_code(client) -> None:  # type: ignore[no-untyped-def]
     path = _status_path(ask(client))
     assert f"<title>QR code for https://testserver{path}</title>" in client.get(path).text
+
+
+def test_4_the_patient_form_names_staff_by_opaque_ids_not_usernames(client, service, staff_ids) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/a/radiotherapy-1").text
+    refs = dict(re.findall(r'name="staff" value="([^"]+)"[^>]*> ([^<]+)</label>', page))
+    assert sorted(refs.values()) == ["Alice Ng (RN)", "Bob Ray (radiographer)", "Mona Haddad (ward manager)"]
+    for username in ("alice", "bob", "mona"):
+        assert f'"{username}"' not in page and f">{username}<" not in page
+    assert all(len(ref) >= 16 and not ref.isdigit() for ref in refs)  # random, not a guessable number
+    chosen = tuple(ref for ref, name in refs.items() if not name.startswith("Mona"))
+    status = _status_path(ask(client, staff=chosen))
+    view = service.get_request_by_token(status.removeprefix("/r/"))
+    assert sorted(d.staff_username for d in view.decisions) == ["alice", "bob"]

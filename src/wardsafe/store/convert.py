@@ -62,6 +62,7 @@ def staff_view(staff: Staff) -> StaffView:
     """An account without its password hash."""
     return StaffView(
         id=staff.id,
+        public_id=staff.public_id,
         username=staff.username,
         display_name=staff.display_name,
         role=staff.role,  # type: ignore[arg-type]

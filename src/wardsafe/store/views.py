@@ -64,11 +64,42 @@ class AreaView(View):
     conditions: list[Condition]
     permit_hours: int
 
+    @property
+    def offered_media(self) -> list[Media]:
+        """Media a patient may ask for here (allowed, or allowed if staff agree), in enum order."""
+        return [m for m in Media if self.media.get(m, Verdict.NEVER) is not Verdict.NEVER]
+
+    @property
+    def offered_purposes(self) -> list[Purpose]:
+        """Purposes a patient may ask for here, in enum order."""
+        return [p for p in Purpose if self.purposes.get(p, Verdict.NEVER) is not Verdict.NEVER]
+
+    @property
+    def nothing_allowed(self) -> bool:
+        """Whether the policy refuses every request here (no medium or no purpose is ever allowed)."""
+        return not self.offered_media or not self.offered_purposes
+
+    def without_decisions(self) -> AreaView:
+        """This area as it stands when nobody can agree: only what the policy allows outright is offered."""
+        return self.model_copy(
+            update={
+                "media": {m: v for m, v in self.media.items() if v is Verdict.ALLOWED},
+                "purposes": {p: v for p, v in self.purposes.items() if v is Verdict.ALLOWED},
+            }
+        )
+
+    @property
+    def needs_staff(self) -> bool:
+        """Whether any request offered here needs staff to agree (so the form asks who is involved)."""
+        offered = [self.media[m] for m in self.offered_media] + [self.purposes[p] for p in self.offered_purposes]
+        return Verdict.NEEDS_DECISION in offered
+
 
 class StaffView(View):
     """A staff account, without its password hash."""
 
     id: int
+    public_id: str = Field(description="Random and meaningless: names the staff member on patients' forms")
     username: str
     display_name: str
     role: Role
@@ -121,6 +152,12 @@ class PermitView(View):
     withdrawn_by: str | None = None  # display name
     withdrawal_reason: str | None = None
 
+    @property
+    def allows_publishing(self) -> bool:
+        """Whether the permit lets the patient publish (it does not carry the no-publishing condition);
+        only then may they say they have published, which ends staff's chance to withdraw."""
+        return all(c.code is not Condition.NO_PUBLISHING for c in self.conditions)
+
 
 class RequestView(View):
     """A recording request as its patient, involved staff and admins see it."""
@@ -139,6 +176,11 @@ class RequestView(View):
     policy: PolicyAnswer
     decisions: list[DecisionView]
     permit: PermitView | None
+
+    @property
+    def declined_by(self) -> list[DecisionView]:
+        """The decisions that declined, in the order staff were named."""
+        return [d for d in self.decisions if d.decision is DecisionKind.DECLINE]
 
 
 class CreatedRequest(View):

@@ -82,6 +82,7 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env = templates.env
     env.filters["local"] = lambda moment: local_time(moment, timezone)
     env.filters["label"] = labels.label
+    env.filters["contact_href"] = labels.contact_href
     env.filters["condition_text"] = lambda code: CONDITION_TEXT[Condition(code)]
     return templates
 

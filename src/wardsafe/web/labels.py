@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
+from urllib.parse import quote
+
+PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 LABELS: dict[str, str] = {
     # media
@@ -45,3 +50,14 @@ def label(code: object) -> str:
         return "Awaiting decision"
     value = code.value if isinstance(code, Enum) else str(code)
     return LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+def contact_href(contact: str) -> str | None:
+    """A ``tel:`` or ``mailto:`` link for a patient's contact, so staff reach them in one tap; None
+    when it is neither a phone number nor an e-mail address."""
+    text = contact.strip()
+    if PHONE.match(text):
+        return "tel:" + re.sub(r"[^0-9+]", "", text)
+    if EMAIL.match(text):
+        return "mailto:" + quote(text, safe="@.+-_")
+    return None

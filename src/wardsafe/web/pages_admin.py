@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from wardsafe.permits.errors import NotAllowed
 from wardsafe.permits.model import RequestState
 from wardsafe.store.service import StaffView
+from wardsafe.web.audit_words import Wording, describe
 from wardsafe.web.chart import Count, bar_chart_svg
 from wardsafe.web.context import public_link, render, require_staff, service
 from wardsafe.web.qr import qr_svg
@@ -51,7 +52,13 @@ def admin_audit(request: Request) -> HTMLResponse:
     permissions = service(request)
     entries = permissions.audit_entries(staff.id, limit=100)
     report = permissions.audit_verify()
-    return render(request, "admin_audit.html", {"entries": entries, "report": report}, staff=staff)
+    words = Wording(
+        staff_names={s.username: s.display_name for s in permissions.list_staff(staff.id)},
+        area_names={a.id: a.name for a in permissions.list_areas()},
+        timezone=permissions.timezone,
+    )
+    rows = [(entry, describe(entry, words)) for entry in entries]
+    return render(request, "admin_audit.html", {"rows": rows, "report": report}, staff=staff)
 
 
 @router.get("/admin/export.fhir.json", name="admin_export")

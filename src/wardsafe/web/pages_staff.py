@@ -102,6 +102,64 @@ def staff_request(request: Request, code: str) -> HTMLResponse:
     return render(request, "staff_request.html", context, staff=staff)
 
 
+# What each decision means, said on the page that confirms it.
+DECISION_POINTS: dict[DecisionKind, tuple[str, str, list[str]]] = {
+    DecisionKind.AGREE: (
+        "Agree to this request?",
+        "Yes, agree",
+        [
+            "You agree to be in this recording, and may be identifiable in it.",
+            "The permit is issued when every member of staff named has agreed. You can change your answer while "
+            "the request waits, and withdraw the permit until the patient publishes.",
+        ],
+    ),
+    DecisionKind.AGREE_IF_UNIDENTIFIABLE: (
+        "Agree only if you are not identifiable?",
+        "Yes, agree if I'm not identifiable",
+        [
+            "You agree only if you cannot be identified: the permit will say that your face and name badge "
+            "must be hidden before anything is shared.",
+            "You can change your answer while the request waits, and withdraw the permit until the patient publishes.",
+        ],
+    ),
+    DecisionKind.DECLINE: (
+        "Decline this request?",
+        "Yes, decline",
+        [
+            "The patient will see that you declined and that they must not record you.",
+            "One decline ends the request: no permit is issued for it, even if others agreed.",
+        ],
+    ),
+}
+
+
+@router.get("/staff/requests/{code}/decision", response_class=HTMLResponse, name="staff_decide_confirm")
+def staff_decide_confirm(request: Request, code: str, decision: str = "") -> HTMLResponse:
+    """Says what a decision means and asks the staff member to confirm it."""
+    staff = require_staff(request)
+    try:
+        kind = DecisionKind(decision)
+    except ValueError:
+        raise InputError("choose agree, agree if not identifiable, or decline") from None
+    view = service(request).get_request_for_staff(staff.id, code)
+    heading, confirm, points = DECISION_POINTS[kind]
+    context = {
+        "heading": heading,
+        "summary": True,
+        "req": view,
+        "Decisions": DecisionKind,
+        "points": points,
+        "action": request.url_for("staff_decide", code=view.code).path,
+        "hidden": {"decision": kind.value},
+        "reason_label": "Reason (optional, shown to the patient)" if kind is DecisionKind.DECLINE else None,
+        "confirm": confirm,
+        "css": {"agree": "agree", "agree_if_unidentifiable": "partial", "decline": "decline"}[kind.value],
+        "back": request.url_for("staff_inbox").path,
+        "back_text": "No, go back",
+    }
+    return render(request, "confirm.html", context, staff=staff)
+
+
 @router.post("/staff/requests/{code}/decision", name="staff_decide")
 def staff_decide(
     request: Request,
