@@ -58,6 +58,13 @@ def enable(username: Annotated[str, typer.Argument(help="The account to enable a
     typer.echo(f"enabled {staff.username}")
 
 
+@staff_app.command("sign-out")
+def sign_out(username: Annotated[str, typer.Argument(help="The account to sign out on every device.")]) -> None:
+    """End every session of an account at once (a lost tablet, a shared password); audited."""
+    ended = _service().end_staff_sessions(username)
+    typer.echo(f"signed {username} out of {ended} session{'s' if ended != 1 else ''}")
+
+
 def _service():  # type: ignore[no-untyped-def]
     # Imported when a command runs, so that other commands start without loading the database stack.
     from wardsafe.store.service import PermissionService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from wardsafe.errors import InputError
@@ -12,7 +12,7 @@ from wardsafe.permits.errors import NotFound
 from wardsafe.permits.policy import ROLES
 from wardsafe.store import convert
 from wardsafe.store.core import USERNAME, ServiceCore, clean_text
-from wardsafe.store.models import Staff
+from wardsafe.store.models import Staff, WebSession
 from wardsafe.store.models import StaffArea as StaffAreaRow
 from wardsafe.store.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from wardsafe.store.views import (
@@ -110,6 +110,8 @@ class AccountsPart(ServiceCore):
                 raise NotFound(f"no staff account {name!r}")
             if staff.active != active:
                 staff.active = active
+                if not active:  # a leaver's copied cookie must stop working at once
+                    session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
                 action = "staff.enabled" if active else "staff.disabled"
                 self._audit(session, now, actor, action, f"staff:{name}")
             return convert.staff_view(staff)

@@ -5,7 +5,8 @@
 - ``store.core``: transactions, the clock, audit rows and lookups shared by the parts;
 - ``store.requests``: areas, patients' requests (by token), staff decisions, permits;
 - ``store.incidents``: incidents and their counts;
-- ``store.accounts``: staff accounts, sign-in and roles;
+- ``store.accounts``: staff accounts, sign-in (with lock-out) and roles;
+- ``store.sessions``: browser sessions kept on the server;
 - ``store.governance``: every request, the audit trail, its check and the FHIR export.
 
 Every method runs in one database transaction; every state change appends its audit row in that
@@ -26,6 +27,7 @@ from wardsafe.store.core import utcnow
 from wardsafe.store.governance import GovernancePart
 from wardsafe.store.incidents import IncidentsPart
 from wardsafe.store.requests import RequestsPart
+from wardsafe.store.sessions import SessionsPart, StoredSession
 from wardsafe.store.views import (
     AreaView,
     AuditEntryView,
@@ -62,10 +64,11 @@ __all__ = [
     "RequestView",
     "Role",
     "StaffView",
+    "StoredSession",
     "View",
     "utcnow",
 ]
 
 
-class PermissionService(RequestsPart, IncidentsPart, AccountsPart, GovernancePart):
+class PermissionService(RequestsPart, IncidentsPart, AccountsPart, SessionsPart, GovernancePart):
     """Permissions over one database and one policy. Thread-safe: each call opens its own session."""

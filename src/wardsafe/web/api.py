@@ -124,8 +124,17 @@ async def sign_in(request: Request, body: LoginBody) -> SessionBody:
 
 @router.delete("/session", status_code=204, tags=["staff"])
 def sign_out(request: Request, x_csrf_token: CsrfHeader = None) -> None:
-    """Signs out."""
+    """Signs out: the session ends on the server, so a copy of its cookie no longer works."""
     check_csrf(request, x_csrf_token)
+    request.session.clear()
+
+
+@router.delete("/sessions", status_code=204, tags=["staff"])
+def sign_out_everywhere(request: Request, x_csrf_token: CsrfHeader = None) -> None:
+    """Signs the signed-in staff member out on every device (e.g. after losing a tablet). Audited."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    service(request).end_staff_sessions(staff.username, actor_id=staff.id)
     request.session.clear()
 
 

@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from wardsafe.config import Settings
 from wardsafe.errors import InputError, WardSafeError
@@ -19,6 +18,7 @@ from wardsafe.permits.errors import InvalidTransition, NotAllowed, NotFound
 from wardsafe.store.service import PermissionService
 from wardsafe.web import api, pages_admin, pages_patient, pages_staff
 from wardsafe.web.context import (
+    STAFF_KEY,
     STATIC,
     CsrfFailed,
     LoginRequired,
@@ -33,6 +33,7 @@ from wardsafe.web.security import (
     BodySizeLimitMiddleware,
     SafeErrorsMiddleware,
     SecurityHeadersMiddleware,
+    ServerSessionMiddleware,
     SlidingWindowLimiter,
     load_secret,
 )
@@ -40,7 +41,6 @@ from wardsafe.web.security import (
 log = logging.getLogger("wardsafe.web")
 
 SESSION_COOKIE = "wardsafe_session"
-SESSION_MAX_AGE_S = 12 * 60 * 60  # one long shift; staff sign in again after it
 
 # Which HTTP status each domain error becomes.
 STATUS_OF: list[tuple[type[WardSafeError], int]] = [
@@ -90,19 +90,19 @@ def create_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    # Middleware added last runs first: errors are caught around everything, then the body limit
-    # applies before anything reads the body, then headers, then the session.
+    # Middleware added last runs first: security headers go on every answer (a 413 or a 500 included),
+    # errors are caught around everything else, the body limit applies before anything reads the body,
+    # then the session is loaded.
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=load_secret(settings.data_dir, settings.secret_key),
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_S,
-        same_site="lax",  # strict would sign staff out when they follow a link from elsewhere
-        https_only=True,
+        ServerSessionMiddleware,
+        service=service,
+        secret=load_secret(settings.data_dir, settings.secret_key),
+        cookie=SESSION_COOKIE,
+        staff_key=STAFF_KEY,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
     app.add_middleware(SafeErrorsMiddleware, logger=log)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

@@ -1,24 +1,32 @@
-"""Web security pieces: the session secret, CSRF tokens, per-IP rate limits and request size limits.
+"""Web security pieces: server-side sessions, CSRF tokens, per-IP rate limits, request size limits,
+security headers and plain 500s.
 
-Sessions themselves are Starlette's signed-cookie ``SessionMiddleware`` (itsdangerous); this module
-only supplies the secret it signs with and the checks that sit beside it.
+Sessions are kept on the server (``store.sessions``): the cookie holds only a random id. A CSRF token
+is an HMAC of that id under the server's secret, so a visitor who has only read a form costs no row;
+rows exist for signed-in staff and for a one-line message waiting for the next page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import MutableMapping
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wardsafe.config import kept_secret
+from wardsafe.store.service import PermissionService, StoredSession
 
 SECRET_ENV = "WARDSAFE_SECRET_KEY"
 SECRET_FILE_NAME = "session-secret"
@@ -31,21 +39,139 @@ def load_secret(data_dir: Path, from_env: str | None) -> str:
     return kept_secret(data_dir, SECRET_FILE_NAME, from_env, SECRET_ENV)
 
 
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+class ServerSession(dict[str, Any]):
+    """The session data of one request (``request.session``). Its id is drawn only when first needed
+    (a CSRF token or stored data); ``clear()`` also drops the id, so signing in or out starts a new one."""
+
+    def __init__(self, data: dict[str, Any], session_id: str | None, secret: bytes) -> None:
+        super().__init__(data)
+        self._id = session_id
+        self._secret = secret
+        self.modified = False
+        self.cleared = False
+
+    @property
+    def id(self) -> str:
+        """The session id (drawn now if this browser has none)."""
+        if self._id is None:
+            self._id = secrets.token_urlsafe(32)
+        return self._id
+
+    @property
+    def current_id(self) -> str | None:
+        """The id if one is in use, without drawing one."""
+        return self._id
+
+    def csrf(self) -> str:
+        """The CSRF token bound to this session id."""
+        return hmac.new(self._secret, b"csrf:" + self.id.encode(), hashlib.sha256).hexdigest()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.modified = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.modified = True
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Removes ``key`` (marking the session changed if it was there)."""
+        if key in self:
+            self.modified = True
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        """Empties the session and gives it a new id (the old session ends when the answer is sent)."""
+        self.modified = self.cleared = True
+        self._id = None
+        super().clear()
+
+
 def csrf_token(session: MutableMapping[str, Any]) -> str:
-    """The CSRF token bound to this browser session, created on first use."""
-    token = session.get("csrf")
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
+    """The CSRF token bound to this browser session (a page rendered without a session gets a throwaway one)."""
+    if isinstance(session, ServerSession):
+        return session.csrf()
+    return secrets.token_urlsafe(32)
 
 
 def csrf_valid(session: MutableMapping[str, Any], submitted: str | None) -> bool:
     """Whether a submitted token matches the session's (compared in constant time)."""
-    expected = session.get("csrf")
-    if not isinstance(expected, str) or not expected or not submitted:
+    if not isinstance(session, ServerSession) or session.current_id is None or not submitted:
         return False
-    return hmac.compare_digest(expected.encode(), submitted.encode())
+    return hmac.compare_digest(session.csrf().encode(), submitted.encode())
+
+
+class ServerSessionMiddleware:
+    """Puts a ``ServerSession`` in ``scope["session"]``, loaded by the cookie's id, and stores it when
+    the answer starts. The cookie is HttpOnly, Secure and SameSite=Lax, with no expiry of its own: the
+    server ends sessions (``store.sessions``)."""
+
+    def __init__(self, app: ASGIApp, service: PermissionService, secret: str, cookie: str, staff_key: str) -> None:
+        self.app = app
+        self.service = service
+        self.secret = secret.encode()
+        self.cookie = cookie
+        self.staff_key = staff_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent_id = _cookie(scope, self.cookie)
+        if sent_id is not None and not SESSION_ID.match(sent_id):
+            sent_id = None
+        stored = await run_in_threadpool(self.service.load_session, sent_id) if sent_id else None
+        data = dict(stored.data) if stored else {}
+        if stored is not None and stored.staff_id is not None:
+            data[self.staff_key] = stored.staff_id
+        session = ServerSession(data, sent_id, self.secret)
+        scope["session"] = session
+
+        async def send_with_session(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = await run_in_threadpool(self._store, session, sent_id, stored)
+                if cookie is not None:
+                    headers = MutableHeaders(scope=message)
+                    headers.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_session)
+
+    def _store(self, session: ServerSession, sent_id: str | None, stored: StoredSession | None) -> str | None:
+        """Writes what changed; returns the Set-Cookie value if the browser's cookie must change."""
+        if session.cleared and sent_id is not None and stored is not None:
+            self.service.end_session(sent_id)
+        data = dict(session)
+        staff_id = data.pop(self.staff_key, None)
+        session_id = session.current_id
+        if session_id is not None and (data or staff_id is not None):
+            if session.modified or stored is None or session_id != sent_id:
+                self.service.save_session(session_id, staff_id, data, renew=True)
+            elif self.service.needs_touch(stored):
+                self.service.save_session(session_id, staff_id, data, renew=False)
+        elif stored is not None and session_id == sent_id and session.modified and session_id is not None:
+            self.service.end_session(session_id)  # nothing left to keep (e.g. the message was shown)
+        if session_id is not None and session_id != sent_id:
+            return f"{self.cookie}={session_id}; Path=/; HttpOnly; Secure; SameSite=Lax"
+        if session_id is None and sent_id is not None and session.cleared:
+            return f"{self.cookie}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"
+        return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
 
 
 class SlidingWindowLimiter:
@@ -205,7 +331,8 @@ class SafeErrorsMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Adds headers that keep pages from being framed, sniffed or leaking their unguessable URLs."""
+    """Adds headers that keep pages from being framed, sniffed, cached or leaking their unguessable URLs,
+    to every answer (errors, 413s and 500s included). HSTS is sent when the request came over HTTPS."""
 
     HEADERS = [
         (b"x-content-type-options", b"nosniff"),
@@ -217,7 +344,13 @@ class SecurityHeadersMiddleware:
             b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
+    HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+    # Answers carry tokens (status links, CSRF tokens) and personal details: no cache may keep them. Only
+    # the static files, which are the same for everyone, may be cached.
+    NO_STORE = (b"cache-control", b"no-store")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -226,11 +359,19 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = list(self.HEADERS)
+        if scope.get("scheme") == "https":
+            extra.append(self.HSTS)
+        cacheable = scope.get("path", "").startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + self.HEADERS
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in extra if name not in present]
+                if not cacheable and b"cache-control" not in present:
+                    headers.append(self.NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
