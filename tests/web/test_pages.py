@@ -145,6 +145,7 @@ def test_printable_sign_has_a_qr_code_of_the_form(new_client, app) -> None:  # t
     app.state.web.public_url = "https://wardsafe.example.nhs.uk"
     page = gov.get("/admin/signs/radiotherapy-1")
     assert "<title>QR code for https://wardsafe.example.nhs.uk/a/radiotherapy-1</title>" in page.text
+    assert "unreachable-warning" not in page.text  # phones reach this address: nothing to warn of
     assert "@media print" in gov.get("/static/style.css").text
 
 

@@ -142,3 +142,22 @@ def test_12_declines_read_plainly_and_the_audit_page_is_in_words(browser, base_u
     assert f"Bob Ray (radiographer) declined request {code}." in table
     assert "The patient asked to record (video; to share with family and friends) in Radiotherapy suite 1" in table
     assert not re.search(r"\b(request\.created|decision\.recorded|staff:bob)\b", table)
+
+
+def test_10_signs_say_no_recording_where_nothing_is_allowed_and_warn_of_loopback_links(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    gov = staff_page(browser, base_url, "gov")
+    gov.goto(f"{base_url}/admin/signs/main-waiting")
+    sign = gov.get_by_test_id("sign")
+    assert sign.locator("h1").inner_text() == "No recording here"
+    assert sign.locator("svg").count() == 0 and "scan" not in sign.inner_text().lower()
+
+    # This server is on 127.0.0.1: a phone scanning the code would reach itself. Said on screen, not printed.
+    gov.goto(f"{base_url}/admin/signs/radiotherapy-1")
+    warning = gov.get_by_test_id("unreachable-warning")
+    assert warning.is_visible() and "127.0.0.1" in warning.inner_text()
+    assert "WARDSAFE_PUBLIC_URL" in warning.inner_text()
+    gov.emulate_media(media="print")
+    assert not warning.is_visible() and gov.locator(".sign .qr svg").is_visible()
+    gov.emulate_media(media="screen")
+    gov.goto(f"{base_url}/admin/signs")
+    assert gov.get_by_test_id("unreachable-warning").is_visible()

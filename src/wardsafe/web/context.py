@@ -6,9 +6,11 @@ Routes call the permission service and render its views; they hold no domain rul
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -103,6 +105,18 @@ def public_link(request: Request, route: str, **params: str) -> str:
     link = request.url_for(route, **params)
     public = web_state(request).public_url
     return f"{public}{link.path}" if public else str(link)
+
+
+def unreachable_host(url: str) -> str | None:
+    """The host of ``url`` if phones cannot reach it: a loopback address (``localhost``, 127.0.0.0/8,
+    ``::1``) names the phone itself, so a sign printed with it is useless. None for any other host."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        return host if ipaddress.ip_address(host).is_loopback else None
+    except ValueError:
+        return None  # a name: it may well resolve for phones
 
 
 def client_ip(request: Request) -> str:

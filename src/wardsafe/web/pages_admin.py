@@ -15,7 +15,7 @@ from wardsafe.permits.model import RequestState
 from wardsafe.store.service import StaffView
 from wardsafe.web.audit_words import Wording, describe
 from wardsafe.web.chart import Count, bar_chart_svg
-from wardsafe.web.context import public_link, render, require_staff, service
+from wardsafe.web.context import public_link, render, require_staff, service, unreachable_host
 from wardsafe.web.qr import qr_svg
 
 router = APIRouter(include_in_schema=False)
@@ -98,9 +98,11 @@ def admin_dashboard(request: Request) -> HTMLResponse:
 
 @router.get("/admin/signs", response_class=HTMLResponse, name="admin_signs")
 def admin_signs(request: Request) -> HTMLResponse:
-    """Every area, each with a link to its printable sign."""
+    """Every area, each with a link to its printable sign; a warning first if the signs' links point at
+    an address phones cannot reach."""
     staff = _governor(request)
-    return render(request, "admin_signs.html", {"areas": service(request).list_areas()}, staff=staff)
+    context = {"areas": service(request).list_areas(), "unreachable": unreachable_host(public_link(request, "home"))}
+    return render(request, "admin_signs.html", context, staff=staff)
 
 
 @router.get("/admin/signs/{area_id}", response_class=HTMLResponse, name="admin_sign")
@@ -109,5 +111,11 @@ def admin_sign(request: Request, area_id: str) -> HTMLResponse:
     staff = _governor(request)
     area = service(request).get_area(area_id)
     url = public_link(request, "request_form", area_id=area.id)
-    context = {"area": area, "url": url, "qr": qr_svg(url)}
+    # Where nothing is ever allowed, the sign says so and offers no code to scan.
+    context = {
+        "area": area,
+        "url": url,
+        "qr": None if area.nothing_allowed else qr_svg(url),
+        "unreachable": unreachable_host(url),
+    }
     return render(request, "sign.html", context, staff=staff)
