@@ -10,7 +10,7 @@ import pytest
 from wardsafe.config import Settings
 from wardsafe.errors import ConfigError
 from wardsafe.store.service import NewRequest
-from wardsafe.web.context import WebLimits
+from wardsafe.web.context import SIGN_IN_FAILED, WebLimits
 from wardsafe.web.security import SECRET_ENV, SlidingWindowLimiter, load_secret
 from wardsafe.web.serving import hide_token
 from web.helpers import ask, csrf_of, sign_in
@@ -83,9 +83,9 @@ def test_login_renews_the_session_and_refuses_other_hosts_as_next(client) -> Non
 def test_wrong_password_is_one_clear_message(client) -> None:  # type: ignore[no-untyped-def]
     token = csrf_of(client, "/login")
     response = client.post("/login", data={"csrf_token": token, "username": "alice", "password": "nope-nope"})
-    assert response.status_code == 401 and "username or password is not right" in response.text
+    assert response.status_code == 401 and SIGN_IN_FAILED in response.text
     api = client.post("/api/session", json={"username": "alice", "password": "nope-nope"})
-    assert api.status_code == 401 and api.json() == {"detail": "the username or password is not right"}
+    assert api.status_code == 401 and api.json() == {"detail": SIGN_IN_FAILED}
 
 
 @pytest.fixture

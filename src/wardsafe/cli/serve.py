@@ -20,12 +20,13 @@ def register(app: typer.Typer) -> None:
         from wardsafe.web import create_app
         from wardsafe.web.serving import run_server
 
+        settings = get_settings()
         try:
-            web_app = create_app(get_settings())
+            web_app = create_app(settings)
         except PolicyError as exc:
             # Every problem on its own line; main() then prints the summary and exits non-zero.
             for problem in exc.problems:
                 typer.echo(f"policy: {problem}", err=True)
             raise
         typer.echo(f"WardSafe is serving on http://{host}:{port}/", err=True)
-        run_server(web_app, host, port)
+        run_server(web_app, host, port, settings.trusted_proxies)

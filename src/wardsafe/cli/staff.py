@@ -58,6 +58,13 @@ def enable(username: Annotated[str, typer.Argument(help="The account to enable a
     typer.echo(f"enabled {staff.username}")
 
 
+@staff_app.command("unlock")
+def unlock(username: Annotated[str, typer.Argument(help="The account to unlock.")]) -> None:
+    """Unlock an account locked after too many failed sign-ins (it unlocks by itself after a while)."""
+    staff = _service().unlock_staff(username)
+    typer.echo(f"unlocked {staff.username}")
+
+
 @staff_app.command("sign-out")
 def sign_out(username: Annotated[str, typer.Argument(help="The account to sign out on every device.")]) -> None:
     """End every session of an account at once (a lost tablet, a shared password); audited."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -74,15 +75,66 @@ class AccountsPart(ServiceCore):
             raise InputError(f"the username {name!r} is taken") from None
 
     def authenticate(self, username: str, password: str) -> StaffView | None:
-        """The active account with this username and password, or None (same work either way)."""
+        """The active account with this username and password, or None (same work either way).
+
+        Failed tries count against the account whatever address they come from: after
+        ``rules.login_slow_after`` in a row each further try must wait (1, 2, 4 ... s, at most a minute),
+        and after ``rules.login_lock_after`` the account is locked for ``rules.login_lock_for`` or until
+        an admin unlocks it (audited). A locked account is refused even with the right password, with
+        the same answer as a wrong one, so a sign-in never tells whether an account exists or is locked.
+        A good sign-in clears the count; it never counts towards a lock."""
+        name = username.strip().lower()
         with self._read() as session:
-            staff = session.execute(
-                select(Staff).where(Staff.username == username.strip().lower())
-            ).scalar_one_or_none()
+            now = self._now()
+            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
             view = convert.staff_view(staff) if staff is not None else None
             stored = staff.password_hash if staff is not None and staff.active else None
-        # Verified outside the transaction: argon2 takes tens of milliseconds and holds no lock.
-        return view if verify_password(stored, password) else None
+            locked = staff is not None and staff.locked_until is not None and staff.locked_until > now
+            had_failures = staff is not None and staff.failed_logins > 0
+        # Verified outside the transaction: argon2 takes tens of milliseconds and holds no lock. A locked
+        # account is still verified, so that the answer takes as long as any other.
+        good = verify_password(stored, password)
+        if view is None or locked or stored is None:
+            return None
+        if not good:
+            self._count_failed_login(view.id)
+            return None
+        if had_failures:
+            with self._write() as session:
+                row = session.get(Staff, view.id)
+                if row is not None:
+                    row.failed_logins = 0
+        return view
+
+    def _count_failed_login(self, staff_id: int) -> None:
+        rules = self.rules
+        with self._write() as session:
+            now = self._now()
+            staff = session.execute(select(Staff).where(Staff.id == staff_id).with_for_update()).scalar_one()
+            staff.failed_logins += 1
+            failures = staff.failed_logins
+            if failures >= rules.login_lock_after:
+                staff.locked_until, staff.failed_logins = now + rules.login_lock_for, 0
+                self._audit(
+                    session, now, "system", "staff.locked", f"staff:{staff.username}",
+                    failed_sign_ins=failures, until=staff.locked_until.isoformat(),
+                )  # fmt: skip
+            elif failures >= rules.login_slow_after:
+                wait = min(2 ** (failures - rules.login_slow_after), 60)
+                staff.locked_until = now + timedelta(seconds=wait)
+
+    def unlock_staff(self, username: str, actor_id: int | None = None) -> StaffView:
+        """Lifts a lock after failed sign-ins (governance roles; ``actor_id`` None: the command line). Audited."""
+        name = username.strip().lower()
+        with self._write() as session:
+            now = self._now()
+            actor = self._governor(session, actor_id)
+            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
+            if staff is None:
+                raise NotFound(f"no staff account {name!r}")
+            staff.locked_until, staff.failed_logins = None, 0
+            self._audit(session, now, actor, "staff.unlocked", f"staff:{name}")
+            return convert.staff_view(staff)
 
     def get_staff(self, staff_id: int) -> StaffView:
         """One account; NotFound if there is none."""

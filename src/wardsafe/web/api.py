@@ -20,7 +20,16 @@ from wardsafe.store.service import (
     RequestView,
     StaffView,
 )
-from wardsafe.web.context import STAFF_KEY, authenticate, check_csrf, check_rate, public_link, require_staff, service
+from wardsafe.web.context import (
+    SIGN_IN_FAILED,
+    STAFF_KEY,
+    authenticate,
+    check_csrf,
+    check_rate,
+    public_link,
+    require_staff,
+    service,
+)
 from wardsafe.web.security import CSRF_HEADER, csrf_token
 
 router = APIRouter(prefix="/api")
@@ -112,11 +121,11 @@ def cancel_request(request: Request, token: str) -> RequestView:
 
 @router.post("/session", tags=["staff"])
 async def sign_in(request: Request, body: LoginBody) -> SessionBody:
-    """Signs a staff member in (rate-limited per IP); 401 on wrong credentials."""
-    check_rate(request, "login")
+    """Signs a staff member in; 401 on wrong credentials or a locked account (one answer for both);
+    429 when the caller's address has failed too often."""
     staff = await authenticate(request, body.username, body.password)
     if staff is None:
-        raise HTTPException(401, "the username or password is not right")
+        raise HTTPException(401, SIGN_IN_FAILED)
     request.session.clear()
     request.session[STAFF_KEY] = staff.id
     return SessionBody(staff=staff, csrf_token=csrf_token(request.session))

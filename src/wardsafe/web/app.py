@@ -59,7 +59,7 @@ def create_app(
     """The WardSafe web app over ``service`` (by default the one ``settings`` describe: its database,
     migrated to head, and its policy). Raises PolicyError (a ConfigError) on an invalid policy."""
     service = service or PermissionService.from_settings(settings)
-    limits = limits or WebLimits()
+    limits = limits or WebLimits(logins=settings.login_failures_per_ip)
     app = FastAPI(
         title="WardSafe",
         summary="Permission to record care in hospital: requests, staff decisions, permits and audit.",

@@ -36,7 +36,7 @@ class WebLimits:
 
     patient_requests: int = 30  # new requests per IP per window
     patient_window_s: float = 600.0
-    logins: int = 10  # login attempts per IP per window
+    logins: int = 20  # failed sign-ins per IP per window (good ones never count)
     login_window_s: float = 300.0
     max_body_bytes: int = 64 * 1024  # forms and JSON are small; nothing is uploaded here
     # Password checks at once: argon2 takes 64 MiB and tens of ms of CPU each, so a burst of sign-ins
@@ -153,12 +153,28 @@ def signed_in_staff(request: Request) -> StaffView | None:
     return staff
 
 
+# One answer for every failed sign-in, so that it never tells whether an account exists or is locked.
+SIGN_IN_FAILED = "The username or password is not right, or the account is locked after too many failed attempts."
+
+
 async def authenticate(request: Request, username: str, password: str) -> StaffView | None:
     """The staff member with these credentials, or None. At most ``concurrent_logins`` checks run at
-    once; the rest wait on the event loop, holding no worker thread that other requests need."""
+    once; the rest wait on the event loop, holding no worker thread that other requests need.
+
+    Only failed sign-ins count against the caller's address (RateLimited once its allowance is spent),
+    so a ward behind one address is never locked out by its own good sign-ins at shift change; the
+    service also counts failures against the account, whatever the address."""
     state = web_state(request)
+    limiter = state.limiters["login"]
+    key = f"login:{client_ip(request)}"
+    wait = limiter.wait(key)
+    if wait:
+        raise RateLimited(int(wait) + 1)
     async with state.login_slots:
-        return await run_in_threadpool(state.service.authenticate, username, password)
+        staff = await run_in_threadpool(state.service.authenticate, username, password)
+    if staff is None:
+        limiter.hit(key)
+    return staff
 
 
 def require_staff(request: Request) -> StaffView:

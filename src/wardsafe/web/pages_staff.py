@@ -10,17 +10,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 
 from wardsafe.errors import InputError
 from wardsafe.permits.errors import NotFound
 from wardsafe.permits.model import DecisionKind
-from wardsafe.store.service import NewIncident, StaffView
+from wardsafe.store.service import NewIncident, RequestView, StaffView
 from wardsafe.web.context import (
+    SIGN_IN_FAILED,
     STAFF_KEY,
     authenticate,
     check_csrf,
-    check_rate,
     flash,
     render,
     require_staff,
@@ -54,16 +53,17 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:  # no
 async def login(
     request: Request,
     csrf_token: Annotated[str, Form()] = "",
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",  # noqa: A002
 ) -> HTMLResponse | RedirectResponse:
     """Signs a staff member in. The session is renewed, so a token planted before sign-in is useless."""
     check_csrf(request, csrf_token)
-    check_rate(request, "login")
-    staff = await authenticate(request, username, password) if username and password else None
+    # Over-long values are simply wrong credentials (the form comes back), never a bare 422 page.
+    plausible = 0 < len(username) <= 200 and 0 < len(password) <= 1000
+    staff = await authenticate(request, username, password) if plausible else None
     if staff is None:
-        context = {"next": _safe_next(next), "error": "The username or password is not right.", "username": username}
+        context = {"next": _safe_next(next), "error": SIGN_IN_FAILED, "username": username}
         return render(request, "login.html", context, status_code=401)
     request.session.clear()
     request.session[STAFF_KEY] = staff.id
@@ -95,11 +95,23 @@ def staff_inbox(request: Request) -> HTMLResponse:
 def staff_request(request: Request, code: str) -> HTMLResponse:
     """One request the staff member is involved in, with its permit card and the withdraw form."""
     staff = require_staff(request)
-    view = service(request).get_request_for_staff(staff.id, code)
+    return _request_page(request, staff, service(request).get_request_for_staff(staff.id, code))
+
+
+def _request_page(
+    request: Request, staff: StaffView, view: RequestView, reason: str = "", errors: dict[str, str] | None = None
+) -> HTMLResponse:
     involved = any(d.staff_username == staff.username for d in view.decisions)
     mine = next((d for d in view.decisions if d.staff_username == staff.username), None)
-    context = {"req": view, "involved": involved, "mine": mine, "Decisions": DecisionKind}
-    return render(request, "staff_request.html", context, staff=staff)
+    context = {
+        "req": view,
+        "involved": involved,
+        "mine": mine,
+        "Decisions": DecisionKind,
+        "values": {"reason": reason},
+        "errors": errors or {},
+    }
+    return render(request, "staff_request.html", context, status_code=422 if errors else 200, staff=staff)
 
 
 # What each decision means, said on the page that confirms it.
@@ -137,11 +149,20 @@ DECISION_POINTS: dict[DecisionKind, tuple[str, str, list[str]]] = {
 def staff_decide_confirm(request: Request, code: str, decision: str = "") -> HTMLResponse:
     """Says what a decision means and asks the staff member to confirm it."""
     staff = require_staff(request)
+    kind = _decision_kind(decision)
+    return _decision_page(request, staff, service(request).get_request_for_staff(staff.id, code), kind)
+
+
+def _decision_kind(decision: str) -> DecisionKind:
     try:
-        kind = DecisionKind(decision)
+        return DecisionKind(decision)
     except ValueError:
         raise InputError("choose agree, agree if not identifiable, or decline") from None
-    view = service(request).get_request_for_staff(staff.id, code)
+
+
+def _decision_page(
+    request: Request, staff: StaffView, view: RequestView, kind: DecisionKind, reason: str = "", error: str = ""
+) -> HTMLResponse:
     heading, confirm, points = DECISION_POINTS[kind]
     context = {
         "heading": heading,
@@ -151,46 +172,67 @@ def staff_decide_confirm(request: Request, code: str, decision: str = "") -> HTM
         "points": points,
         "action": request.url_for("staff_decide", code=view.code).path,
         "hidden": {"decision": kind.value},
-        "reason_label": "Reason (optional, shown to the patient)" if kind is DecisionKind.DECLINE else None,
+        "reason_label": "Reason (optional, shown to the patient)" if kind is DecisionKind.DECLINE or reason else None,
+        "values": {"reason": reason},
+        "errors": {"reason": error} if error else {},
         "confirm": confirm,
         "css": {"agree": "agree", "agree_if_unidentifiable": "partial", "decline": "decline"}[kind.value],
         "back": request.url_for("staff_inbox").path,
         "back_text": "No, go back",
     }
-    return render(request, "confirm.html", context, staff=staff)
+    return render(request, "confirm.html", context, status_code=422 if error else 200, staff=staff)
 
 
-@router.post("/staff/requests/{code}/decision", name="staff_decide")
+REASON_LIMIT = 500
+
+
+def _reason_error(reason: str, required: bool) -> str:
+    """The message for a reason that cannot be stored, or "" when it can."""
+    if required and not reason.strip():
+        return "Give a reason: the patient sees it."
+    if len(reason.strip()) > REASON_LIMIT:
+        return f"Keep the reason under {REASON_LIMIT} characters (it has {len(reason.strip())})."
+    return ""
+
+
+@router.post("/staff/requests/{code}/decision", name="staff_decide", response_model=None)
 def staff_decide(
     request: Request,
     code: str,
     csrf_token: Annotated[str, Form()] = "",
     decision: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> RedirectResponse:
-    """Records the signed-in staff member's own decision (one tap from the inbox)."""
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Records the signed-in staff member's own decision (confirmed on the page that explains it)."""
     staff = require_staff(request)
     check_csrf(request, csrf_token)
-    try:
-        kind = DecisionKind(decision)
-    except ValueError:
-        raise InputError("choose agree, agree if not identifiable, or decline") from None
-    view = service(request).decide(staff.id, code, kind, reason or None)
+    kind = _decision_kind(decision)
+    permissions = service(request)
+    error = _reason_error(reason, required=False)
+    if error:
+        return _decision_page(request, staff, permissions.get_request_for_staff(staff.id, code), kind, reason, error)
+    view = permissions.decide(staff.id, code, kind, reason.strip() or None)
     flash(request, f"Your decision on {view.code} is recorded: {label(kind).lower()}.")
     return RedirectResponse(request.url_for("staff_inbox").path, status_code=303)
 
 
-@router.post("/staff/requests/{code}/withdraw", name="staff_withdraw")
+@router.post("/staff/requests/{code}/withdraw", name="staff_withdraw", response_model=None)
 def staff_withdraw(
     request: Request,
     code: str,
     csrf_token: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> RedirectResponse:
-    """Withdraws an issued permit, before it is used for publishing; the patient's page shows it."""
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Withdraws an issued permit, before it is used for publishing; the patient's page shows it. Without
+    a reason, the page comes back with what was typed and the message beside the reason."""
     staff = require_staff(request)
     check_csrf(request, csrf_token)
-    view = service(request).withdraw(staff.id, code, reason)
+    permissions = service(request)
+    error = _reason_error(reason, required=True)
+    if error:
+        view = permissions.get_request_for_staff(staff.id, code)
+        return _request_page(request, staff, view, reason, {"reason": error})
+    view = permissions.withdraw(staff.id, code, reason.strip())
     flash(request, f"The permit for {view.code} is withdrawn. The patient's page now shows this.")
     return RedirectResponse(request.url_for("staff_request", code=view.code).path, status_code=303)
 
@@ -213,14 +255,17 @@ def staff_check(request: Request, code: str | None = None) -> HTMLResponse:
 def incident_form(request: Request) -> HTMLResponse:
     """The form on which any staff member logs an incident of covert or refused-permission recording."""
     staff = require_staff(request)
-    return _incident_page(request, staff, {}, None)
+    return _incident_page(request, staff, {})
 
 
 def _incident_page(
-    request: Request, staff: StaffView, values: dict[str, str], error: str | None, status: int = 200
+    request: Request, staff: StaffView, values: dict[str, str], errors: dict[str, str] | None = None
 ) -> HTMLResponse:
-    context = {"areas": service(request).list_areas(), "kinds": INCIDENT_KINDS, "values": values, "error": error}
-    return render(request, "incident_form.html", context, status_code=status, staff=staff)
+    context = {"areas": service(request).list_areas(), "kinds": INCIDENT_KINDS, "values": values, "errors": errors}
+    return render(request, "incident_form.html", context, status_code=422 if errors else 200, staff=staff)
+
+
+DESCRIPTION_LIMIT = 2000
 
 
 @router.post("/staff/incidents/new", name="incident_submit", response_model=None)
@@ -230,22 +275,40 @@ def incident_submit(
     area_id: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     occurred_at: Annotated[str, Form()] = "",
-    description: Annotated[str, Form(max_length=4000)] = "",
+    description: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """Logs an incident; the time typed is read in the trust's time zone."""
+    """Logs an incident; the time typed is read in the trust's time zone. A form that cannot be stored
+    comes back with what was typed and a message beside each field at fault."""
     staff = require_staff(request)
     check_csrf(request, csrf_token)
     values = {"area_id": area_id, "kind": kind, "occurred_at": occurred_at, "description": description}
     permissions = service(request)
+    errors: dict[str, str] = {}
+    if area_id not in {area.id for area in permissions.list_areas()}:
+        errors["area_id"] = "Choose the area where it happened."
+    if kind not in INCIDENT_KINDS:
+        errors["kind"] = "Choose what happened."
+    zone = ZoneInfo(permissions.timezone)
     try:
-        when = datetime.fromisoformat(occurred_at).replace(tzinfo=ZoneInfo(permissions.timezone))
-        incident = NewIncident(area_id=area_id, kind=kind, occurred_at=when, description=description)  # type: ignore[arg-type]
+        when = datetime.fromisoformat(occurred_at).replace(tzinfo=zone)
+    except ValueError:
+        errors["occurred_at"] = "Give the date and time it happened."
+    else:
+        if when > permissions.clock().astimezone(zone):
+            errors["occurred_at"] = "This time is in the future: give the date and time it happened."
+    if len(description.strip()) > DESCRIPTION_LIMIT:
+        errors["description"] = (
+            f"Keep the details under {DESCRIPTION_LIMIT} characters (they have {len(description.strip())})."
+        )
+    if errors:
+        return _incident_page(request, staff, values, errors)
+    try:
+        incident = NewIncident.model_validate(
+            {"area_id": area_id, "kind": kind, "occurred_at": when, "description": description}
+        )
         permissions.log_incident(staff.id, incident)
-    except (ValueError, ValidationError, NotFound):
-        error = "Choose the area and kind, and give the date and time it happened."
-        return _incident_page(request, staff, values, error, 422)
     except InputError as exc:
-        return _incident_page(request, staff, values, str(exc).capitalize() + ".", 422)
+        field_name = "occurred_at" if "time" in str(exc) else "description"
+        return _incident_page(request, staff, values, {field_name: str(exc).capitalize() + "."})
     flash(request, "The incident is logged. Thank you.")
     return RedirectResponse(request.url_for("staff_inbox").path, status_code=303)
-

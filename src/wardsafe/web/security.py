@@ -204,6 +204,17 @@ class SlidingWindowLimiter:
                 self._forget_idle(now)
             return 0.0
 
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Like ``hit`` but counts nothing: 0 if a hit would be allowed now, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(key)
+            while hits and hits[0] <= now - self.window_s:
+                hits.popleft()
+            if hits is not None and len(hits) >= self.limit:
+                return max(hits[0] + self.window_s - now, 0.001)
+            return 0.0
+
     def _forget_idle(self, now: float) -> None:
         idle = [key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.window_s]
         for key in idle:

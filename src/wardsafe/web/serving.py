@@ -28,9 +28,24 @@ class HideTokensFilter(logging.Filter):
         return True
 
 
-def run_server(app: FastAPI, host: str, port: int) -> None:
+def uvicorn_config(app: FastAPI, host: str, port: int, trusted_proxies: str = "") -> uvicorn.Config:
+    """The server's settings. ``X-Forwarded-For`` and ``-Proto`` are believed only from the proxies in
+    ``trusted_proxies`` (``WARDSAFE_TRUSTED_PROXIES``: comma-separated addresses, or ``*``); with none,
+    the client's address is the connection's own, so nobody can pick the address rate limits count."""
+    trusted = [address.strip() for address in trusted_proxies.split(",") if address.strip()]
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        server_header=False,
+    )
+
+
+def run_server(app: FastAPI, host: str, port: int, trusted_proxies: str = "") -> None:
     """Serves ``app`` until interrupted."""
-    config = uvicorn.Config(app, host=host, port=port, proxy_headers=True, server_header=False)
+    config = uvicorn_config(app, host, port, trusted_proxies)
     server = uvicorn.Server(config)
     # uvicorn sets up its loggers when the server is configured; add the filter after that.
     config.configure_logging()
