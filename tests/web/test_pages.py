@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from web.helpers import ask, csrf_of, sign_in
 
 
 def _status_path(response) -> str:  # type: ignore[no-untyped-def]
     assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    path = "/" + location.split("/", 3)[3]
+    path = urlsplit(response.headers["location"]).path
     assert re.fullmatch(r"/r/[A-Za-z0-9_-]{32}", path), path
     return path
 
@@ -55,6 +55,10 @@ def test_missing_fields_keep_what_was_typed(client) -> None:  # type: ignore[no-
     assert 'value="Robin"' in response.text
     response = ask(client, media=[])
     assert response.status_code == 422 and "Choose what you want to record" in response.text
+    # Longer than the form allows (pasted past the browser's limit): the form comes back, never a bare 422 page.
+    response = ask(client, patient_name="Robin", note="x" * 600)
+    assert response.status_code == 422 and 'id="note-error"' in response.text and 'value="Robin"' in response.text
+    assert "Keep this under 500 characters" in response.text
 
 
 def test_whole_journey(new_client, service, staff_ids, clock) -> None:  # type: ignore[no-untyped-def]

@@ -161,3 +161,63 @@ def test_10_signs_say_no_recording_where_nothing_is_allowed_and_warn_of_loopback
     gov.emulate_media(media="screen")
     gov.goto(f"{base_url}/admin/signs")
     assert gov.get_by_test_id("unreachable-warning").is_visible()
+
+
+def _beside(page: Any, field_id: str) -> str:
+    """The message shown for a field: it sits between the field's label and the control, and the control
+    points at it (aria-describedby) so a screen reader reads it with the field."""
+    message = page.locator(f"#{field_id}-error")
+    control = page.locator(f"#{field_id}")
+    assert control.get_attribute("aria-describedby") == f"{field_id}-error"
+    assert control.get_attribute("aria-invalid") == "true"
+    assert message.bounding_box()["y"] < control.bounding_box()["y"]
+    return str(message.inner_text())
+
+
+def test_14_forms_that_fail_come_back_with_what_was_typed_and_a_message_beside_the_field(  # type: ignore[no-untyped-def]
+    browser, base_url: str, service, staff_ids
+) -> None:
+    patient = phone(browser)
+    patient.goto(f"{base_url}/a/radiotherapy-1")
+    patient.get_by_label("Video").check()
+    patient.get_by_label("To share with family and friends").check()
+    patient.get_by_label("Alice Ng (RN)").check()
+    patient.get_by_label("How staff can reach you").fill("07700 900123")
+    patient.get_by_label("Anything staff should know (optional)").fill("Please call after 5pm")
+    patient.get_by_role("button", name="Send my request").click()
+    assert patient.locator("h1").inner_text() == "Ask to record your care"
+    assert "Give a name staff can call you by." in _beside(patient, "patient_name")
+    assert patient.get_by_label("How staff can reach you").input_value() == "07700 900123"
+    assert patient.get_by_label("Anything staff should know (optional)").input_value() == "Please call after 5pm"
+    assert patient.get_by_label("Video").is_checked() and patient.get_by_label("Alice Ng (RN)").is_checked()
+    assert patient.get_by_role("link", name="Give a name staff can call you by.").is_visible()  # the summary
+
+    carol = staff_page(browser, base_url, "carol")
+    carol.goto(f"{base_url}/staff/incidents/new")
+    carol.get_by_label("Where").select_option("chemo-day-unit")
+    carol.get_by_label("Covert recording").check()
+    carol.get_by_label("When").fill("2099-01-01T10:00")
+    carol.get_by_label("Details (optional)").fill("Filmed from the corridor")
+    carol.get_by_role("button", name="Log incident").click()
+    assert carol.locator("h1").inner_text() == "Log an incident"
+    assert "in the future" in _beside(carol, "occurred_at")
+    assert carol.get_by_label("Details (optional)").input_value() == "Filmed from the corridor"
+    assert carol.get_by_label("Where").input_value() == "chemo-day-unit"
+
+    created = _request(service, staff=("bob",))
+    service.decide(staff_ids["bob"], created.request.code, "agree")
+    bob = staff_page(browser, base_url, "bob")
+    bob.goto(f"{base_url}/staff/requests/{created.request.code}")
+    bob.get_by_label("Reason (shown to the patient)").fill("   ")
+    bob.get_by_role("button", name="Withdraw permit").click()
+    assert bob.locator("h1").inner_text() == f"Request {created.request.code}"
+    assert "Give a reason" in _beside(bob, "reason")
+    assert service.get_request_by_token(created.token).state.value == "permitted"
+
+    stranger = phone(browser)
+    stranger.goto(f"{base_url}/login")
+    stranger.get_by_label("Username").fill("a" * 300)
+    stranger.get_by_label("Password").fill("whatever-it-is")
+    stranger.get_by_role("button", name="Sign in").click()
+    assert stranger.locator("h1").inner_text() == "Staff sign in"
+    assert "Unprocessable" not in stranger.locator("main").inner_text()
