@@ -112,7 +112,8 @@ CHECK_LAYOUT = """() => {
   return {
     unlabelled,
     scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
+    // The layout viewport: on a phone Chromium zooms out to show a too-wide page, so innerWidth grows with it.
+    innerWidth: document.documentElement.clientWidth,
     small,
     h1: !!document.querySelector('h1') && document.querySelector('h1').getBoundingClientRect().height > 0,
   };
