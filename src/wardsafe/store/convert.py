@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wardsafe.permits.errors import NotFound
 from wardsafe.permits.model import (
     CONDITION_TEXT,
     Condition,
@@ -28,6 +27,7 @@ from wardsafe.store.views import (
     PolicyAnswer,
     RequestView,
     StaffView,
+    area_name,
 )
 
 
@@ -35,14 +35,6 @@ def json_list(text: str) -> list[Any]:
     """A JSON list stored as text (an empty list if the text holds anything else)."""
     value = json.loads(text)
     return value if isinstance(value, list) else []
-
-
-def area_name(policy: Policy, area_id: str) -> str:
-    """The area's name, or its id if it has been removed from the policy since (its records stay readable)."""
-    try:
-        return policy.area(area_id).name
-    except NotFound:
-        return area_id
 
 
 def area_view(policy: Policy, area: AreaPolicy) -> AreaView:

@@ -34,6 +34,7 @@ from wardsafe.store.views import (
     AuditReport,
     ConditionView,
     CreatedRequest,
+    Dashboard,
     DecisionView,
     IncidentCount,
     IncidentView,
@@ -45,6 +46,7 @@ from wardsafe.store.views import (
     Role,
     StaffView,
     View,
+    dashboard_figures,
 )
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "AuditReport",
     "ConditionView",
     "CreatedRequest",
+    "Dashboard",
     "DecisionView",
     "IncidentCount",
     "IncidentView",
@@ -72,3 +75,11 @@ __all__ = [
 
 class PermissionService(RequestsPart, IncidentsPart, AccountsPart, SessionsPart, GovernancePart):
     """Permissions over one database and one policy. Thread-safe: each call opens its own session."""
+
+    # Pages that only read run their queries from ``store.views``; the façade checks who asks.
+
+    def dashboard(self, staff_id: int) -> Dashboard:
+        """Every figure of the governance dashboard (dashboard roles only)."""
+        with self._read() as session:
+            self._require_dashboard(session, staff_id)
+            return dashboard_figures(session, self.policy, self._now())

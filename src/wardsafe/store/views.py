@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
+from statistics import median
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from wardsafe.permits.errors import NotFound
+from wardsafe.permits.lifecycle import effective_state
 from wardsafe.permits.model import (
     AreaKind,
     Condition,
@@ -16,6 +23,8 @@ from wardsafe.permits.model import (
     RequestState,
     Verdict,
 )
+from wardsafe.permits.policy import Policy
+from wardsafe.store.models import Incident, Involvement, Permit, RecordingRequest
 
 Role = Literal["staff", "manager", "admin"]
 
@@ -203,13 +212,44 @@ class IncidentView(View):
     created_at: datetime
 
 
-class IncidentCount(View):
-    """Incidents in one area in one month (month in the trust's time zone, ``YYYY-MM``)."""
+class AreaMonthCount(View):
+    """How many things happened in one area in one month (month in the trust's time zone, ``YYYY-MM``)."""
 
     area_id: str
     area_name: str
     month: str
     count: int
+
+
+class IncidentCount(AreaMonthCount):
+    """Incidents in one area in one month (month in the trust's time zone, ``YYYY-MM``)."""
+
+
+class Tally(View):
+    """A count under a code (a state, a decision, an incident kind) or an area id, with its share of the
+    whole (0-1) where shares mean something."""
+
+    key: str
+    count: int
+    share: float | None = None
+
+
+class Dashboard(View):
+    """What governance asks of the permission service, counted over every request, decision, permit and
+    incident (dashboard roles only). Months are the trust's; requests count in their effective state."""
+
+    requests: int
+    requests_by_area: list[Tally]
+    requests_by_state: list[Tally]
+    requests_by_area_month: list[AreaMonthCount]
+    decisions: list[Tally]  # agree / agree if not identifiable / decline, with shares of all decisions
+    median_minutes_to_decision: float | None  # from the request to each staff member's decision
+    permits_issued: int
+    withdrawals: int
+    withdrawals_by_area: list[Tally]
+    incidents: int
+    incidents_by_kind: list[Tally]
+    incidents_by_area_month: list[AreaMonthCount]
 
 
 class AuditEntryView(View):
@@ -235,3 +275,87 @@ class AuditReport(View):
     problem: str | None = None
     # Rows that disagree with what the audit trail says happened (e.g. a state changed by hand), each named.
     mismatches: list[str] = Field(default_factory=list)
+
+
+# ---- read-side queries --------------------------------------------------------------------------
+# Queries behind pages that only read: they take an open session and return views; the service's
+# façade checks who may ask and opens the (read-only) transaction.
+
+
+def _tallies(counts: Counter[str], order: list[str] | None = None, shares: bool = False) -> list[Tally]:
+    """Tallies in ``order`` (every key in it, zeros included) or by count, largest first."""
+    total = sum(counts.values())
+    keys = order if order is not None else [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [Tally(key=k, count=counts[k], share=counts[k] / total if shares and total else None) for k in keys]
+
+
+def _by_area_month(policy: Policy, counts: Counter[tuple[str, str]]) -> list[AreaMonthCount]:
+    return [
+        AreaMonthCount(area_id=area, area_name=area_name(policy, area), month=month, count=count)
+        for (area, month), count in sorted(counts.items())
+    ]
+
+
+def area_name(policy: Policy, area_id: str) -> str:
+    """The area's name, or its id if it has been removed from the policy since (its records stay readable)."""
+    try:
+        return policy.area(area_id).name
+    except NotFound:
+        return area_id
+
+
+def dashboard_figures(session: Session, policy: Policy, now: datetime) -> Dashboard:
+    """Every figure of the governance dashboard, read in one transaction. Rows are grouped here rather
+    than in SQL: months and effective states depend on the trust's zone and the clock, the same on every
+    database."""
+    zone = ZoneInfo(policy.timezone)
+
+    def month(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m")
+
+    requests = session.execute(
+        select(
+            RecordingRequest.area_id,
+            RecordingRequest.state,
+            RecordingRequest.created_at,
+            RecordingRequest.decide_by,
+            Permit.valid_until,
+            Permit.withdrawn_at,
+        ).outerjoin(Permit, Permit.request_id == RecordingRequest.id)
+    ).all()
+    by_area: Counter[str] = Counter()
+    by_state: Counter[str] = Counter()
+    by_area_month: Counter[tuple[str, str]] = Counter()
+    withdrawn_by_area: Counter[str] = Counter()
+    permits = 0
+    for area_id, state, created_at, decide_by, valid_until, withdrawn_at in requests:
+        by_area[area_id] += 1
+        by_state[effective_state(RequestState(state), now, decide_by, valid_until).value] += 1
+        by_area_month[(area_id, month(created_at))] += 1
+        permits += valid_until is not None
+        if withdrawn_at is not None:
+            withdrawn_by_area[area_id] += 1
+
+    decided = session.execute(
+        select(Involvement.decision, Involvement.decided_at, RecordingRequest.created_at)
+        .join(RecordingRequest, RecordingRequest.id == Involvement.request_id)
+        .where(Involvement.decision.is_not(None))
+    ).all()
+    decisions = Counter(str(decision) for decision, _, _ in decided)
+    waits = [(at - asked).total_seconds() / 60 for _, at, asked in decided if at is not None]
+
+    incidents = session.execute(select(Incident.area_id, Incident.kind, Incident.occurred_at)).all()
+    return Dashboard(
+        requests=len(requests),
+        requests_by_area=_tallies(by_area),
+        requests_by_state=_tallies(by_state, [s.value for s in RequestState if by_state[s.value]]),
+        requests_by_area_month=_by_area_month(policy, by_area_month),
+        decisions=_tallies(decisions, [d.value for d in DecisionKind], shares=True),
+        median_minutes_to_decision=median(waits) if waits else None,
+        permits_issued=permits,
+        withdrawals=sum(withdrawn_by_area.values()),
+        withdrawals_by_area=_tallies(withdrawn_by_area),
+        incidents=len(incidents),
+        incidents_by_kind=_tallies(Counter(kind for _, kind, _ in incidents)),
+        incidents_by_area_month=_by_area_month(policy, Counter((a, month(at)) for a, _, at in incidents)),
+    )
