@@ -32,7 +32,7 @@ def sign_in(page: Any, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(f"{username}-password")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/staff")
+    page.wait_for_url(lambda url: not url.startswith(f"{base_url}/login"))
 
 
 def staff_page(browser: Any, base_url: str, username: str) -> Any:

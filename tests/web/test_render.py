@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from wardsafe.web.chart import Count, bar_chart_svg
+from wardsafe.web.chart import Bar, Count, bar_chart_svg, bars_svg
 from wardsafe.web.qr import qr_svg
+from wardsafe.web.timefmt import duration
 
 SVG = "{http://www.w3.org/2000/svg}"
 CSS = Path(__file__).parents[2] / "src" / "wardsafe" / "web" / "static" / "style.css"
@@ -27,6 +28,23 @@ def test_chart_draws_one_bar_per_area_and_month_and_escapes_names() -> None:
     heights = {b.find(f"{SVG}title").text: float(b.get("height")) for b in bars}
     assert heights["Bay B, 2026-06: 6"] == pytest.approx(6 * heights["Ward <A>, 2026-06: 1"])
     assert tree.get("role") == "img" and tree.find(f"{SVG}title").text == "Incidents"
+
+
+def test_bars_write_each_number_beside_its_bar_and_scale_to_the_largest() -> None:
+    tree = ET.fromstring(bars_svg([Bar("Agreed", 4, "4 (67%)"), Bar("Declined <x>", 2)], "Decisions"))
+    texts = [t.text for t in tree.iter(f"{SVG}text")]
+    assert texts == ["Agreed", "4 (67%)", "Declined <x>", "2"]
+    widths = [float(r.get("width")) for r in tree.iter(f"{SVG}rect")]
+    assert widths[0] == pytest.approx(2 * widths[1])
+    assert "nothing recorded yet" in ET.fromstring(bars_svg([Bar("Agreed", 0)], "Decisions")).find(f"{SVG}title").text
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(0.4, "0 min"), (45, "45 min"), (60, "1 h"), (135, "2 h 15 min"), (1440, "1 d"), (3120, "2 d 4 h")],
+)
+def test_durations_read_as_people_say_them(minutes: float, words: str) -> None:
+    assert duration(minutes) == words
 
 
 def test_empty_chart_says_so() -> None:

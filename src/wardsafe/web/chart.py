@@ -1,8 +1,9 @@
-"""A server-rendered SVG bar chart of counts by area and month (no JavaScript, no chart library)."""
+"""Server-rendered SVG bar charts (no JavaScript, no chart library): counts by area and month, and
+horizontal bars with their numbers beside them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -91,3 +92,46 @@ def _nice_step(peak: int) -> int:
         if peak / step <= 5:
             return step
     return max(peak // 5, 1)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar: its label, its count, and what is written beside it (the count by default)."""
+
+    label: str
+    value: int
+    text: str = ""
+
+
+def bars_svg(bars: Sequence[Bar], title: str) -> str:
+    """An SVG horizontal bar chart with each label above its bar and the number beside it.
+
+    Narrow enough for a phone (it scales down with the page); the label and number are text, so the
+    chart reads the same without colour. Pages show the same numbers in a table beside it.
+    """
+    if not bars or not any(b.value for b in bars):
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 360 40" class="chart">'
+            f"<title>{escape(title)}: nothing recorded yet</title>"
+            '<text x="0" y="25" font-size="14">Nothing recorded yet.</text></svg>'
+        )
+    width, plot_w, row_h = 360, 250, 42
+    peak = max(b.value for b in bars)
+    height = row_h * len(bars) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}"'
+        f' height="{height}" class="chart" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for index, bar in enumerate(bars):
+        y = index * row_h
+        length = plot_w * bar.value / peak if peak else 0
+        text = bar.text or str(bar.value)
+        parts.append(f'<text x="0" y="{y + 14}" font-size="13">{escape(bar.label)}</text>')
+        parts.append(
+            f'<rect x="0" y="{y + 19}" width="{max(length, 1):.1f}" height="16" fill="{PALETTE[0]}">'
+            f"<title>{escape(bar.label)}: {escape(text)}</title></rect>"
+        )
+        parts.append(f'<text x="{length + 6:.1f}" y="{y + 32}" font-size="13" font-weight="700">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

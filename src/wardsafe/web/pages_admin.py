@@ -5,6 +5,8 @@ a 403 page before asking it, so the navigation and the answer agree."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -13,10 +15,13 @@ from fastapi.responses import HTMLResponse, Response
 from wardsafe.permits.errors import NotAllowed
 from wardsafe.permits.model import RequestState
 from wardsafe.store.service import StaffView
+from wardsafe.store.views import AreaMonthCount, Tally, area_name
 from wardsafe.web.audit_words import Wording, describe
-from wardsafe.web.chart import Count, bar_chart_svg
+from wardsafe.web.chart import Bar, Count, bar_chart_svg, bars_svg
 from wardsafe.web.context import public_link, render, require_staff, service, unreachable_host
+from wardsafe.web.labels import label
 from wardsafe.web.qr import qr_svg
+from wardsafe.web.timefmt import duration
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,15 +90,54 @@ def admin_incidents(request: Request) -> HTMLResponse:
     return render(request, "admin_incidents.html", {"incidents": incidents}, staff=staff)
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One chart of the dashboard with its numbers, shown beside it as a table."""
+
+    id: str
+    heading: str
+    svg: str
+    rows: list[tuple[str, str]]
+
+
+def _bars(figure_id: str, heading: str, tallies: list[Tally], name: Callable[[str], str] = label) -> Figure:
+    """A horizontal bar chart of tallies; a share, where there is one, is written beside the count."""
+    bars = [
+        Bar(name(t.key), t.count, f"{t.count} ({t.share:.0%})" if t.share is not None else str(t.count))
+        for t in tallies
+    ]
+    return Figure(figure_id, heading, bars_svg(bars, heading), [(b.label, b.text) for b in bars])
+
+
+def _by_month(figure_id: str, heading: str, counts: list[AreaMonthCount]) -> Figure:
+    svg = bar_chart_svg([Count(area=c.area_name, month=c.month, count=c.count) for c in counts], heading)
+    rows = sorted((c.month, c.area_name, c.count) for c in counts)
+    return Figure(figure_id, heading, svg, [(f"{month}, {area}", str(count)) for month, area, count in rows])
+
+
 @router.get("/admin/dashboard", response_class=HTMLResponse, name="admin_dashboard")
 def admin_dashboard(request: Request) -> HTMLResponse:
-    """Incidents counted by area and month (in the trust's time zone), as a chart and a table."""
+    """What governance asks, each as a chart with its numbers beside it: requests by area, state and
+    month; staff decisions; the median time to a decision; withdrawals; incidents by kind and month."""
     staff = _manager(request)
-    counts = service(request).incident_counts(staff.id)
-    chart = bar_chart_svg(
-        [Count(area=c.area_name, month=c.month, count=c.count) for c in counts], "Incidents by area and month"
-    )
-    return render(request, "admin_dashboard.html", {"counts": counts, "chart": chart}, staff=staff)
+    permissions = service(request)
+    figures = permissions.dashboard(staff.id)
+
+    def named(area_id: str) -> str:
+        return area_name(permissions.policy, area_id)
+
+    charts = [
+        _by_month("requests-by-month", "Requests by month and area", figures.requests_by_area_month),
+        _bars("requests-by-state", "Requests by state", figures.requests_by_state),
+        _bars("requests-by-area", "Requests by area", figures.requests_by_area, named),
+        _bars("decisions", "Staff decisions", figures.decisions),
+        _bars("withdrawals", "Permits withdrawn, by area", figures.withdrawals_by_area, named),
+        _bars("incidents-by-kind", "Incidents by kind", figures.incidents_by_kind),
+        _by_month("incidents-by-month", "Incidents by month and area", figures.incidents_by_area_month),
+    ]
+    wait = figures.median_minutes_to_decision
+    context = {"figures": figures, "charts": charts, "median_wait": duration(wait) if wait is not None else None}
+    return render(request, "admin_dashboard.html", context, staff=staff)
 
 
 @router.get("/admin/signs", response_class=HTMLResponse, name="admin_signs")

@@ -68,7 +68,9 @@ async def login(
     request.session.clear()
     request.session[STAFF_KEY] = staff.id
     new_csrf_token(request.session)
-    return RedirectResponse(_safe_next(next) or request.url_for("staff_inbox").path, status_code=303)
+    # Governance decides on no requests: they land on the dashboard, everyone else on their inbox.
+    landing = "admin_dashboard" if staff.role in service(request).policy.governance_roles else "staff_inbox"
+    return RedirectResponse(_safe_next(next) or request.url_for(landing).path, status_code=303)
 
 
 @router.post("/logout", name="logout")

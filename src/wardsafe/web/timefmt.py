@@ -14,3 +14,15 @@ def local_time(moment: datetime | None, timezone: str) -> str:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(timezone))
     return local.strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def duration(minutes: float) -> str:
+    """A length of time as people say it: "45 min", "2 h 15 min", "3 d 4 h" (rounded to the minute)."""
+    total = round(minutes)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
