@@ -6,10 +6,12 @@ models from installed wheels. A deployment overrides them through the environmen
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from wardsafe.errors import ConfigError
 
@@ -22,6 +24,29 @@ def _env_path(name: str) -> Path | None:
 def _default_cache() -> Path:
     base = _env_path("XDG_CACHE_HOME") or Path.home() / ".cache"
     return base / "wardsafe"
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine only: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(url: str) -> str:
+    """``url`` without a trailing slash if it can be the public address (http or https, a host, no query
+    or fragment); ConfigError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"WARDSAFE_PUBLIC_URL must look like https://wardsafe.example.nhs.uk, not {url!r}")
+    return url.rstrip("/")
 
 
 def _env_number(name: str, default: float, minimum: float) -> float:
@@ -57,7 +82,8 @@ class Settings:
     model_cache: Path = field(default_factory=lambda: _env_path("WARDSAFE_MODEL_CACHE") or _default_cache())
     # Key that signs staff session cookies; by default one is generated and kept in the data folder.
     secret_key: str | None = field(default_factory=lambda: os.environ.get("WARDSAFE_SECRET_KEY"))
-    # Address patients reach the server at (for the QR codes on signs); default: the request's own.
+    # Address patients' phones reach the server at: every link, QR code and sign is built on it, never on
+    # the Host header. `wardsafe serve` on a non-loopback address refuses to start without it.
     public_url: str | None = field(
         default_factory=lambda: (os.environ.get("WARDSAFE_PUBLIC_URL") or "").rstrip("/") or None
     )
@@ -92,12 +118,25 @@ class Settings:
 
 
 def private_folder(path: Path) -> Path:
-    """Creates ``path`` (and parents) if needed, readable by this user only (0700); returns it."""
+    """Creates ``path`` (and missing parents) readable by this user only (0700); returns it. A folder
+    that already exists keeps its mode: it may be shared on purpose (and changing /tmp would be wrong)."""
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.chmod(0o700)  # mkdir's mode is masked by the umask, and an existing folder keeps its own
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)
+            path.chmod(0o700)  # mkdir's mode is masked by the umask
     except OSError as exc:
         raise ConfigError(f"cannot create the data folder {path}: {exc.strerror}") from None
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Creates ``path`` empty, readable and writable by this user only (0600), unless it exists; returns it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"cannot create {path}: {exc.strerror}") from None
     return path
 
 

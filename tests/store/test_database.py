@@ -37,7 +37,7 @@ def test_concurrent_decisions_issue_one_permit_and_keep_the_chain(
             media=[Media.PHOTO],
             purpose=Purpose.FAMILY,
             patient_name="P",
-            contact="c",
+            contact="07700 900123",
             staff=["alice", "bob"],
         )
         return service.create_request(new).token

@@ -33,7 +33,8 @@ def limits() -> WebLimits:
 @pytest.fixture
 def app(service: object, tmp_path: Path, limits: WebLimits) -> FastAPI:
     """The app over the seeded service (staff alice, bob, carol, mona, gov)."""
-    return create_app(Settings(data_dir=tmp_path / "data"), service=service, limits=limits)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path / "data", public_url="https://testserver")  # where the test client goes
+    return create_app(settings, service=service, limits=limits)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -75,4 +76,5 @@ def base_url(service: object, tmp_path: Path) -> Iterator[str]:
     """The real server (uvicorn on a loopback port) over the seeded database, for browser tests."""
     app = create_app(Settings(data_dir=tmp_path / "data"), service=service)  # type: ignore[arg-type]
     with running_server(app) as url:
+        app.state.web.public_url = url  # links and QR codes point at this server (WARDSAFE_PUBLIC_URL)
         yield url

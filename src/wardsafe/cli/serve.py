@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import typer
 
-from wardsafe.config import get_settings
+from wardsafe.config import get_settings, is_loopback_host
+from wardsafe.errors import ConfigError
 from wardsafe.permits.errors import PolicyError
 
 
@@ -16,11 +19,19 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     ) -> None:
-        """Serve the web app (database and policy from WARDSAFE_* settings). Refuses an invalid policy."""
+        """Serve the web app (database and policy from WARDSAFE_* settings). Refuses an invalid policy, and a
+        non-loopback address without WARDSAFE_PUBLIC_URL."""
         from wardsafe.web import create_app
         from wardsafe.web.serving import run_server
 
         settings = get_settings()
+        if not settings.public_url:
+            if not is_loopback_host(host):
+                raise ConfigError(
+                    f"serving on {host} needs WARDSAFE_PUBLIC_URL, the address patients' phones reach "
+                    "(links and QR codes are built on it, never on the Host header)"
+                )
+            settings = replace(settings, public_url=f"http://{host}:{port}")
         try:
             web_app = create_app(settings)
         except PolicyError as exc:

@@ -52,7 +52,7 @@ class Policy:
         for area in self.areas:
             if area.id == area_id:
                 return area
-        raise NotFound(f"no area {area_id!r} in the policy")
+        raise NotFound("there is no such area in the policy")  # never repeats what was asked for
 
 
 # ---- parsing ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from wardsafe.errors import InputError
 from wardsafe.permits.errors import NotFound
 from wardsafe.permits.policy import ROLES
 from wardsafe.store import convert
-from wardsafe.store.core import USERNAME, ServiceCore, clean_text
+from wardsafe.store.core import USERNAME, ServiceCore, clean_text, has_forbidden_characters
 from wardsafe.store.models import Staff, WebSession
 from wardsafe.store.models import StaffArea as StaffAreaRow
 from wardsafe.store.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
@@ -84,6 +84,8 @@ class AccountsPart(ServiceCore):
         the same answer as a wrong one, so a sign-in never tells whether an account exists or is locked.
         A good sign-in clears the count; it never counts towards a lock."""
         name = username.strip().lower()
+        if has_forbidden_characters(name) or len(name) > 200:
+            name = ""  # no account has such a name: answer as for any unknown one, after the same work
         with self._read() as session:
             now = self._now()
             staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()

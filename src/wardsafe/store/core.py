@@ -39,9 +39,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def clean_text(text: str | None, what: str, max_length: int, required: bool = True) -> str | None:
-    """Trimmed text; InputError if required and blank, or too long."""
+# Characters no field may hold: NUL (PostgreSQL refuses it outright), other C0/C1 controls, and the
+# bidirectional overrides and isolates that make text display in a different order from how it reads
+# ("Trojan Source"). Tabs and line breaks are allowed only in multi-line fields.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+_PHONE = re.compile(r"(?:\+44|0044|0)\d{9,10}")  # a UK number, once spaces, dashes, dots and brackets go
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a character no field may store (see ``_FORBIDDEN``)."""
+    return bool(_FORBIDDEN.search(text) or (not multiline and _LINE_BREAKS.search(text)))
+
+
+def clean_text(
+    text: str | None, what: str, max_length: int, required: bool = True, multiline: bool = False
+) -> str | None:
+    """Trimmed text; InputError if required and blank, too long, or holding control or text-direction
+    characters (refused the same way on SQLite and PostgreSQL)."""
     value = (text or "").strip()
+    if has_forbidden_characters(value, multiline):
+        raise InputError(f"{what} contains control or text-direction characters; please type it again")
     if not value:
         if required:
             raise InputError(f"{what} is required")
@@ -49,6 +68,14 @@ def clean_text(text: str | None, what: str, max_length: int, required: bool = Tr
     if len(value) > max_length:
         raise InputError(f"{what} is longer than {max_length} characters")
     return value
+
+
+def check_contact(contact: str) -> str:
+    """A UK phone number or an e-mail address, as typed (trimmed); InputError otherwise."""
+    compact = re.sub(r"[\s().-]", "", contact)
+    if _PHONE.fullmatch(compact) or _EMAIL.fullmatch(contact):
+        return contact
+    raise InputError("give a UK phone number (like 07700 900123) or an e-mail address, so that staff can reach you")
 
 
 def required_text(text: str | None, what: str, max_length: int) -> str:

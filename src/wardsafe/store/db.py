@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from wardsafe.config import private_file, private_folder
 from wardsafe.errors import ConfigError
 
 # Migrations ship inside the package so that they run from an installed wheel.
@@ -37,11 +38,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
     if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).expanduser().parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"cannot create the data folder {folder}: {exc.strerror}") from None
+        # Created private before SQLite touches it: the file holds patients' names and contacts, and
+        # SQLite gives its -wal and -shm files the database file's own mode.
+        database = Path(parsed.database).expanduser()
+        private_folder(database.parent)
+        private_file(database)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -29,7 +29,7 @@ class IncidentsPart(ServiceCore):
         area = self.policy.area(new.area_id)
         if new.occurred_at.tzinfo is None:
             raise InputError("the incident time needs a time zone")
-        description = clean_text(new.description, "the description", 2000, required=False) or ""
+        description = clean_text(new.description, "the description", 2000, required=False, multiline=True) or ""
         with self._write() as session:
             now = self._now()
             if new.occurred_at > now:

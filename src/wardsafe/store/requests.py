@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,14 @@ from wardsafe.permits.model import (
 )
 from wardsafe.permits.policy import AreaPolicy
 from wardsafe.store import codes, convert
-from wardsafe.store.core import CODE_ATTEMPTS, ServiceCore, clean_text, required_text
+from wardsafe.store.core import (
+    CODE_ATTEMPTS,
+    ServiceCore,
+    check_contact,
+    clean_text,
+    has_forbidden_characters,
+    required_text,
+)
 from wardsafe.store.models import Involvement, Permit, RecordingRequest, Staff
 from wardsafe.store.models import StaffArea as StaffAreaRow
 from wardsafe.store.views import (
@@ -76,23 +83,26 @@ class RequestsPart(ServiceCore):
         exist or does not work in the area, or if none is named when decisions are needed."""
         area = self.policy.area(new.area_id)
         patient_name = required_text(new.patient_name, "the name staff can call you", 80)
-        contact = required_text(new.contact, "how to reach you", 120)
-        note = clean_text(new.note, "the note", 500, required=False)
+        contact = check_contact(required_text(new.contact, "how to reach you", 120))
+        note = clean_text(new.note, "the note", 500, required=False, multiline=True)
         if contains_nhs_number(f"{patient_name} {note or ''}"):
             raise InputError("please do not give your NHS number: WardSafe does not need it")
         media = sorted(set(new.media))
         answer = lifecycle.answer_request(self.policy, area, media, new.purpose)
-        usernames = list(dict.fromkeys(u.strip().lower() for u in new.staff if u.strip()))
-        if answer.verdict is Verdict.NEEDS_DECISION and not usernames:
+        refs = list(dict.fromkeys(ref.strip() for ref in new.staff if ref.strip()))
+        if answer.verdict is Verdict.NEEDS_DECISION and not refs:
             raise InputError("name every member of staff involved: each of them must agree")
-        if len(usernames) > 20:
+        if len(refs) > 20:
             raise InputError("at most 20 members of staff can be named")
+        if any(has_forbidden_characters(ref) or len(ref) > 64 for ref in refs):
+            raise InputError("a member of staff named is not an active staff account: check the username or id")
         token = codes.new_token()
         for _ in range(CODE_ATTEMPTS):
             now = self._now()
             try:
                 with self._write() as session:
-                    staff = self._involved_staff(session, area, usernames)
+                    staff = self._involved_staff(session, area, refs)
+                    usernames = [person.username for person in staff]
                     request = self._insert_request(
                         session, now, token, area, media, new.purpose, answer, staff, (patient_name, contact, note)
                     )
@@ -109,17 +119,24 @@ class RequestsPart(ServiceCore):
                 continue  # two requests drew the same code at the same moment: draw again
         raise RuntimeError("could not store the request")
 
-    def _involved_staff(self, session: Session, area: AreaPolicy, usernames: list[str]) -> list[Staff]:
-        if not usernames:
+    def _involved_staff(self, session: Session, area: AreaPolicy, refs: list[str]) -> list[Staff]:
+        """The staff named, each by their public id (patients' forms and the API) or their username (staff
+        tablets, scripts). The error never repeats what was sent."""
+        if not refs:
             return []
-        found = {s.username: s for s in session.execute(select(Staff).where(Staff.username.in_(usernames))).scalars()}
-        unknown = [u for u in usernames if u not in found or not found[u].active]
-        if unknown:
-            raise InputError(f"no active staff member with username: {', '.join(unknown)}")
-        elsewhere = [u for u in usernames if area.id not in found[u].area_ids]
-        if elsewhere:
-            raise InputError(f"not working in {area.name}: {', '.join(elsewhere)}")
-        return [found[u] for u in usernames]
+        rows = session.execute(
+            select(Staff).where(or_(Staff.public_id.in_(refs), Staff.username.in_([r.lower() for r in refs])))
+        ).scalars()
+        by_ref: dict[str, Staff] = {}
+        for row in rows:
+            by_ref[row.public_id] = by_ref[row.username] = row
+        found = [by_ref.get(ref) or by_ref.get(ref.lower()) for ref in refs]
+        staff = [person for person in found if person is not None and person.active]
+        if len(staff) < len(refs):
+            raise InputError("a member of staff named is not an active staff account: check the username or id")
+        if any(area.id not in person.area_ids for person in staff):
+            raise InputError(f"a member of staff named is not working in {area.name}")
+        return list(dict.fromkeys(staff))  # one person named twice (by id and by username) counts once
 
     def _insert_request(
         self,
@@ -264,7 +281,7 @@ class RequestsPart(ServiceCore):
         """Records the staff member's OWN decision (changeable while pending). Issues the permit when the
         last involved staff member agrees; a decline ends the request. NotAllowed if they are not involved
         or the area is not theirs; InvalidTransition if the request is no longer pending."""
-        reason = clean_text(reason, "the reason", 500, required=False)
+        reason = clean_text(reason, "the reason", 500, required=False, multiline=True)
         with self._write() as session:
             now = self._now()
             staff = self._staff(session, staff_id)
@@ -290,7 +307,7 @@ class RequestsPart(ServiceCore):
     def withdraw(self, staff_id: int, request_code: str, reason: str) -> RequestView:
         """An involved staff member withdraws an issued permit before it is used for publishing.
         A pending request is declined instead (InvalidTransition says so)."""
-        reason_text = clean_text(reason, "the reason for withdrawing", 500)
+        reason_text = clean_text(reason, "the reason for withdrawing", 500, multiline=True)
         with self._write() as session:
             now = self._now()
             staff = self._staff(session, staff_id)

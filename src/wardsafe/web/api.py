@@ -92,6 +92,20 @@ def get_area(request: Request, area_id: str) -> AreaView:
     return service(request).get_area(area_id)
 
 
+class StaffChoice(BaseModel):
+    """A member of staff a patient can name: a random public id (send it in ``staff``) and their name.
+    Usernames, half of every sign-in, are never published."""
+
+    id: str
+    name: str
+
+
+@router.get("/areas/{area_id}/staff", tags=["patients"])
+def list_area_staff(request: Request, area_id: str) -> list[StaffChoice]:
+    """The staff working in an area, to name in a request."""
+    return [StaffChoice(id=s.public_id, name=s.display_name) for s in service(request).list_area_staff(area_id)]
+
+
 @router.post("/areas/{area_id}/check", tags=["patients"])
 def check_request(request: Request, area_id: str, body: CheckBody) -> PolicyAnswer:
     """What the policy answers to a request here, before anything is stored."""

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wardsafe.config import Settings
+from wardsafe.config import DEFAULT_PUBLIC_URL, Settings, check_public_url
 from wardsafe.errors import InputError, WardSafeError
 from wardsafe.permits.errors import InvalidTransition, NotAllowed, NotFound
 from wardsafe.store.service import PermissionService
@@ -76,7 +76,7 @@ def create_app(
             "login": SlidingWindowLimiter(limits.logins, limits.login_window_s),
         },
         login_slots=asyncio.Semaphore(limits.concurrent_logins),
-        public_url=settings.public_url,
+        public_url=check_public_url(settings.public_url or DEFAULT_PUBLIC_URL),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(pages_patient.router)

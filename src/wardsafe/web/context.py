@@ -70,7 +70,7 @@ class WebState:
     limiters: dict[str, SlidingWindowLimiter] = field(default_factory=dict)
     login_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # The address patients' phones reach (e.g. https://wardsafe.trust.nhs.uk); signs encode it in QR codes.
-    public_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def timezone(self) -> str:
@@ -100,11 +100,10 @@ def service(request: Request) -> PermissionService:
 
 
 def public_link(request: Request, route: str, **params: str) -> str:
-    """The absolute address of a page as phones reach it: under ``WARDSAFE_PUBLIC_URL`` when set
-    (behind a proxy the address in use may not be the public one), else as this request came in."""
-    link = request.url_for(route, **params)
-    public = web_state(request).public_url
-    return f"{public}{link.path}" if public else str(link)
+    """The absolute address of a page as phones reach it: always under ``WARDSAFE_PUBLIC_URL`` (by
+    default the loopback address ``wardsafe serve`` listens on)."""
+    # Never built from the Host header, which the caller chooses.
+    return f"{web_state(request).public_url}{request.url_for(route, **params).path}"
 
 
 def unreachable_host(url: str) -> str | None:

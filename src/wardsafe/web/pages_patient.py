@@ -184,7 +184,7 @@ def request_submit(
             return again({"staff": "The list of staff has changed: tick the staff looking after you again."})
         return again({field_name: _sentence(str(exc))})
     flash(request, "Your request was sent. Keep this page: bookmark it or note its code.")
-    return RedirectResponse(request.url_for("request_status", token=created.token), status_code=303)
+    return RedirectResponse(request.url_for("request_status", token=created.token).path, status_code=303)
 
 
 def _sentence(message: str) -> str:
@@ -226,7 +226,7 @@ def request_cancel(request: Request, token: str, csrf_token: Annotated[str, Form
     check_csrf(request, csrf_token)
     service(request).cancel_request(token)
     flash(request, "Your request is cancelled.")
-    return RedirectResponse(request.url_for("request_status", token=token), status_code=303)
+    return RedirectResponse(request.url_for("request_status", token=token).path, status_code=303)
 
 
 def _publishable(request: Request, token: str) -> RequestView:
@@ -266,4 +266,4 @@ def request_used(request: Request, token: str, csrf_token: Annotated[str, Form()
     _publishable(request, token)
     service(request).mark_permit_used(token)
     flash(request, "Noted: you have used this permit to publish.")
-    return RedirectResponse(request.url_for("request_status", token=token), status_code=303)
+    return RedirectResponse(request.url_for("request_status", token=token).path, status_code=303)
