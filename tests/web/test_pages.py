@@ -207,3 +207,34 @@ def test_4_the_patient_form_names_staff_by_opaque_ids_not_usernames(client, serv
     status = _status_path(ask(client, staff=chosen))
     view = service.get_request_by_token(status.removeprefix("/r/"))
     assert sorted(d.staff_username for d in view.decisions) == ["alice", "bob"]
+
+
+def test_16_the_staff_inbox_pages_a_flood_of_requests(client, service, staff_ids) -> None:  # type: ignore[no-untyped-def]
+    from wardsafe.store.service import NewRequest
+
+    codes = []
+    for number in range(45):
+        new = NewRequest(area_id="radiotherapy-1", media=["photo"], purpose="family", patient_name=f"Patient {number}",
+                         contact="07700 900123", staff=["alice"])  # fmt: skip
+        codes.append(service.create_request(new).request.code)
+    for code in codes[:3]:  # three she has answered: they move to the second list
+        service.decide(staff_ids["alice"], code, "agree")
+    sign_in(client, "alice")
+
+    def shown(page: str) -> list[str]:
+        awaiting = page.split("Requests you were involved in")[0]
+        return re.findall(r'<article class="card" data-request="([A-Z0-9-]+)"', awaiting)
+
+    first = client.get("/staff")
+    assert shown(first.text) == codes[3:23]  # oldest first, 20 a page
+    assert "Showing 1–20 of 42 · page 1 of 3" in first.text
+    assert (
+        'href="?page=2&amp;involved_page=1">Next page' in first.text
+        and "Previous page" not in first.text.split("Requests you were involved in")[0]
+    )
+    last = client.get("/staff", params={"page": "3"})
+    assert shown(last.text) == codes[23 + 20 :] and "Showing 41–42 of 42" in last.text
+    assert shown(client.get("/staff", params={"page": "99"}).text) == codes[43:]  # past the end: the last page
+    assert shown(client.get("/staff", params={"page": "x"}).text) == codes[3:23]  # a mistyped address: page 1
+    involved = last.text.split("Requests you were involved in")[1]
+    assert sorted(re.findall(r'data-request="([A-Z0-9-]+)"', involved)) == sorted(codes[:3])

@@ -36,6 +36,7 @@ from wardsafe.store.views import (
     CreatedRequest,
     Dashboard,
     DecisionView,
+    InboxPage,
     IncidentCount,
     IncidentView,
     NewIncident,
@@ -46,8 +47,13 @@ from wardsafe.store.views import (
     Role,
     StaffView,
     View,
+    awaiting_decision,
     dashboard_figures,
+    involved_not_awaiting,
+    page_of,
 )
+
+INBOX_PAGE_SIZE = 20  # requests a page of the staff inbox shows; a flood of requests pages, never one endless list
 
 __all__ = [
     "AreaView",
@@ -56,6 +62,7 @@ __all__ = [
     "ConditionView",
     "CreatedRequest",
     "Dashboard",
+    "InboxPage",
     "DecisionView",
     "IncidentCount",
     "IncidentView",
@@ -83,3 +90,26 @@ class PermissionService(RequestsPart, IncidentsPart, AccountsPart, SessionsPart,
         with self._read() as session:
             self._require_dashboard(session, staff_id)
             return dashboard_figures(session, self.policy, self._now())
+
+    def staff_inbox_page(
+        self, staff_id: int, awaiting_page: int = 1, involved_page: int = 1, per_page: int = INBOX_PAGE_SIZE
+    ) -> InboxPage:
+        """One page of the staff member's inbox: what awaits their decision, and what they were involved in."""
+        with self._read() as session:
+            now = self._now()
+            staff = self._staff(session, staff_id)
+            awaiting, awaiting_total, awaiting_shown = page_of(
+                session, awaiting_decision(staff, now), awaiting_page, per_page
+            )
+            involved, involved_total, involved_shown = page_of(
+                session, involved_not_awaiting(staff, now), involved_page, per_page
+            )
+            return InboxPage(
+                awaiting=[self._view(request, now) for request in awaiting],
+                awaiting_total=awaiting_total,
+                awaiting_page=awaiting_shown,
+                involved=[self._view(request, now) for request in involved],
+                involved_total=involved_total,
+                involved_page=involved_shown,
+                per_page=per_page,
+            )

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wardsafe.permits.errors import NotFound
@@ -24,7 +24,7 @@ from wardsafe.permits.model import (
     Verdict,
 )
 from wardsafe.permits.policy import Policy
-from wardsafe.store.models import Incident, Involvement, Permit, RecordingRequest
+from wardsafe.store.models import Incident, Involvement, Permit, RecordingRequest, Staff
 
 Role = Literal["staff", "manager", "admin"]
 
@@ -252,6 +252,29 @@ class Dashboard(View):
     incidents_by_area_month: list[AreaMonthCount]
 
 
+class InboxPage(View):
+    """One page of a staff member's inbox: requests awaiting their own decision (oldest first) and, apart,
+    those they were involved in (newest first). Each list has its own page number (from 1)."""
+
+    awaiting: list[RequestView]
+    awaiting_total: int
+    awaiting_page: int
+    involved: list[RequestView]
+    involved_total: int
+    involved_page: int
+    per_page: int
+
+    @property
+    def awaiting_pages(self) -> int:
+        """How many pages the awaiting list has (at least one)."""
+        return max(1, -(-self.awaiting_total // self.per_page))
+
+    @property
+    def involved_pages(self) -> int:
+        """How many pages the involved list has (at least one)."""
+        return max(1, -(-self.involved_total // self.per_page))
+
+
 class AuditEntryView(View):
     """One audit row as stored."""
 
@@ -359,3 +382,42 @@ def dashboard_figures(session: Session, policy: Policy, now: datetime) -> Dashbo
         incidents_by_kind=_tallies(Counter(kind for _, kind, _ in incidents)),
         incidents_by_area_month=_by_area_month(policy, Counter((a, month(at)) for a, _, at in incidents)),
     )
+
+
+def awaiting_decision(staff: Staff, now: datetime) -> Select[RecordingRequest]:
+    """Pending requests in the staff member's areas that await THEIR decision, oldest first."""
+    return (
+        select(RecordingRequest)
+        .join(Involvement, Involvement.request_id == RecordingRequest.id)
+        .where(
+            Involvement.staff_id == staff.id,
+            Involvement.decision.is_(None),
+            RecordingRequest.state == RequestState.PENDING.value,
+            RecordingRequest.decide_by > now,
+            RecordingRequest.area_id.in_(staff.area_ids),
+        )
+        .order_by(RecordingRequest.created_at, RecordingRequest.id)
+    )
+
+
+def involved_not_awaiting(staff: Staff, now: datetime) -> Select[RecordingRequest]:
+    """Requests the staff member is involved in that do not await their decision, newest first."""
+    awaiting = awaiting_decision(staff, now).with_only_columns(RecordingRequest.id).order_by(None)
+    return (
+        select(RecordingRequest)
+        .join(Involvement, Involvement.request_id == RecordingRequest.id)
+        .where(Involvement.staff_id == staff.id, RecordingRequest.id.not_in(awaiting))
+        .order_by(RecordingRequest.created_at.desc(), RecordingRequest.id.desc())
+    )
+
+
+def page_of(
+    session: Session, query: Select[RecordingRequest], page: int, per_page: int
+) -> tuple[list[RecordingRequest], int, int]:
+    """One page of ``query``'s rows, the number of rows in all, and the page actually shown (a page past
+    the end shows the last one; pages count from 1)."""
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    last = max(1, -(-total // per_page))
+    shown = min(max(page, 1), last)
+    rows = list(session.execute(query.offset((shown - 1) * per_page).limit(per_page)).scalars())
+    return rows, total, shown

@@ -81,15 +81,17 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Redirec
     return RedirectResponse(request.url_for("login_form").path, status_code=303)
 
 
+def _page_number(text: str) -> int:
+    """A page number from a link; anything else (a mistyped address) is the first page."""
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
 @router.get("/staff", response_class=HTMLResponse, name="staff_inbox")
-def staff_inbox(request: Request) -> HTMLResponse:
-    """Requests awaiting this staff member's decision, and those they were involved in."""
+def staff_inbox(request: Request, page: str = "1", involved_page: str = "1") -> HTMLResponse:
+    """Requests awaiting this staff member's decision, and those they were involved in, a page of each."""
     staff = require_staff(request)
-    permissions = service(request)
-    awaiting = permissions.staff_inbox(staff.id)
-    waiting_codes = {r.code for r in awaiting}
-    involved = [r for r in permissions.staff_requests(staff.id) if r.code not in waiting_codes]
-    context = {"awaiting": awaiting, "involved": involved, "Decisions": DecisionKind}
+    inbox = service(request).staff_inbox_page(staff.id, _page_number(page), _page_number(involved_page))
+    context = {"inbox": inbox, "awaiting": inbox.awaiting, "involved": inbox.involved, "Decisions": DecisionKind}
     return render(request, "inbox.html", context, staff=staff)
 
 
