@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,8 @@ class RequestsPart(ServiceCore):
             try:
                 with self._write() as session:
                     staff = self._involved_staff(session, area, refs)
+                    if answer.verdict is Verdict.NEEDS_DECISION:
+                        self._check_inbox_room(session, staff, now)
                     usernames = [person.username for person in staff]
                     request = self._insert_request(
                         session, now, token, area, media, new.purpose, answer, staff, (patient_name, contact, note)
@@ -118,6 +120,26 @@ class RequestsPart(ServiceCore):
             except IntegrityError:
                 continue  # two requests drew the same code at the same moment: draw again
         raise RuntimeError("could not store the request")
+
+    def _check_inbox_room(self, session: Session, staff: list[Staff], now: datetime) -> None:
+        """InputError if a named staff member already has ``rules.max_pending_per_staff`` requests awaiting
+        their decision: one flood of requests (one sender or many) cannot bury a colleague's inbox."""
+        waiting = session.execute(
+            select(Involvement.staff_id, func.count())
+            .join(RecordingRequest, RecordingRequest.id == Involvement.request_id)
+            .where(
+                Involvement.staff_id.in_([person.id for person in staff]),
+                Involvement.decision.is_(None),
+                RecordingRequest.state == RequestState.PENDING.value,
+                RecordingRequest.decide_by > now,
+            )
+            .group_by(Involvement.staff_id)
+        ).all()
+        if any(count >= self.rules.max_pending_per_staff for _, count in waiting):
+            raise InputError(
+                "a member of staff named has too many requests waiting for them just now: "
+                "ask them in person, or try again later"
+            )
 
     def _involved_staff(self, session: Session, area: AreaPolicy, refs: list[str]) -> list[Staff]:
         """The staff named, each by their public id (patients' forms and the API) or their username (staff
