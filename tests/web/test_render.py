@@ -79,3 +79,35 @@ def test_colours_meet_wcag_aa_contrast(text: str, background: str) -> None:
     variables = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", CSS.read_text(encoding="utf-8")))
     colour = lambda name: name if name.startswith("#") else variables[name]  # noqa: E731
     assert _contrast(colour(text), colour(background)) >= 4.5
+
+
+def test_audit_events_read_as_sentences_even_ones_without_their_own() -> None:
+    from datetime import UTC, datetime
+
+    from wardsafe.store.views import AuditEntryView
+    from wardsafe.web.audit_words import Wording, describe
+
+    words = Wording({"alice": "Alice Ng (RN)"}, {"chemo-day-unit": "Chemotherapy day unit"}, "Europe/London")
+
+    def entry(actor: str, action: str, subject: str, **details: object) -> AuditEntryView:
+        return AuditEntryView(seq=1, at=datetime(2026, 6, 1, tzinfo=UTC), actor=actor, action=action,
+                              subject=subject, details=details, prev_hash="", hash="")  # fmt: skip
+
+    assert describe(
+        entry("staff:alice", "decision.recorded", "K7Q-4MP", decision="agree_if_unidentifiable"), words
+    ) == ("Alice Ng (RN) agreed to request K7Q-4MP only if not identifiable.")
+    assert describe(
+        entry("staff:alice", "incident.logged", "incident-3", area="chemo-day-unit", kind="covert_recording"), words
+    ) == (  # fmt: skip
+        "Alice Ng (RN) logged an incident: covert recording in Chemotherapy day unit."
+    )
+    locked = describe(entry("system", "staff.locked", "staff:bob", failed_sign_ins=10,
+                            until="2026-06-01T10:00:00+00:00"), words)  # fmt: skip
+    assert (
+        locked
+        == "The staff account bob was locked after 10 failed sign-ins in a row, until Mon 01 Jun 2026, 11:00 BST."
+    )
+    assert (
+        describe(entry("cli", "policy.reloaded", "policy"), words)
+        == "An administrator (command line): policy reloaded (policy)."
+    )

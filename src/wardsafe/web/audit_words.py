@@ -54,6 +54,7 @@ def _when(value: object, timezone: str) -> str:
 def describe(entry: AuditEntryView, words: Wording) -> str:
     """One audit event as a sentence, e.g. "Alice Ng (RN) agreed to request K7Q-4MP."."""
     who, code, d = words.actor(entry.actor), entry.subject, entry.details
+    account = code.removeprefix("staff:")
     sentences: dict[str, Callable[[dict[str, Any]], str]] = {
         "request.created": lambda d: (
             f"The patient asked to record ({_list(d.get('media')).lower()}; {label(d.get('purpose')).lower()}) "
@@ -86,11 +87,19 @@ def describe(entry: AuditEntryView, words: Wording) -> str:
             f"{who} logged an incident: {label(d.get('kind')).lower()} in {words.area(d.get('area'))}."
         ),
         "staff.added": lambda d: (
-            f"{who} added the staff account {code.removeprefix('staff:')} (role: {d.get('role')}; "
+            f"{who} added the staff account {account} (role: {d.get('role')}; "
             f"areas: {_list(d.get('areas'), words.area)})."
         ),
-        "staff.disabled": lambda d: f"{who} disabled the staff account {code.removeprefix('staff:')}.",
-        "staff.enabled": lambda d: f"{who} enabled the staff account {code.removeprefix('staff:')} again.",
+        "staff.disabled": lambda d: f"{who} disabled the staff account {account}.",
+        "staff.enabled": lambda d: f"{who} enabled the staff account {account} again.",
+        "staff.locked": lambda d: (
+            f"The staff account {account} was locked after {d.get('failed_sign_ins')} failed sign-ins in a row, "
+            f"until {_when(d.get('until'), words.timezone)}."
+        ),
+        "staff.unlocked": lambda d: f"{who} unlocked the staff account {account}.",
+        "staff.signed_out_everywhere": lambda d: (
+            f"{who} signed the staff account {account} out everywhere ({d.get('sessions')} session(s) ended)."
+        ),
         "audit.exported": lambda d: f"{who} exported the permits and the audit trail (FHIR).",
     }
     known = sentences.get(entry.action)
@@ -98,4 +107,4 @@ def describe(entry: AuditEntryView, words: Wording) -> str:
         return known(d)
     # An event this page has no sentence for yet: still words, never a bare code.
     what = entry.action.replace(".", " ").replace("_", " ")
-    return f"{who}: {what} ({code.removeprefix('staff:')})."
+    return f"{who}: {what} ({account})."
