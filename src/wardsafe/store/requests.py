@@ -42,6 +42,7 @@ from wardsafe.store.views import (
     PolicyAnswer,
     RequestView,
     StaffView,
+    awaiting_decision,
 )
 
 
@@ -259,18 +260,7 @@ class RequestsPart(ServiceCore):
         with self._read() as session:
             now = self._now()
             staff = self._staff(session, staff_id)
-            rows = session.execute(
-                select(RecordingRequest)
-                .join(Involvement, Involvement.request_id == RecordingRequest.id)
-                .where(
-                    Involvement.staff_id == staff.id,
-                    Involvement.decision.is_(None),
-                    RecordingRequest.state == RequestState.PENDING.value,
-                    RecordingRequest.decide_by > now,
-                    RecordingRequest.area_id.in_(staff.area_ids),
-                )
-                .order_by(RecordingRequest.created_at, RecordingRequest.id)
-            ).scalars()
+            rows = session.execute(awaiting_decision(staff, now)).scalars()
             return [self._view(request, now) for request in rows]
 
     def staff_requests(self, staff_id: int) -> list[RequestView]:
