@@ -40,3 +40,20 @@ def staff_page(browser: Any, base_url: str, username: str) -> Any:
     page = browser.new_context().new_page()
     sign_in(page, base_url, username)
     return page
+
+
+def fill(page: Any, ticks: tuple[str, ...] = (), **typed: str) -> None:
+    """Ticks the boxes and buttons labelled ``ticks`` and types into fields by label, as a person would.
+    Field labels are given as keywords keyed by their start (``name="Sam"`` fills "Your name, ...")."""
+    for text in ticks:
+        page.get_by_label(text).check()
+    for start, value in typed.items():
+        page.get_by_label(REQUEST_FIELDS.get(start, start)).fill(value)
+
+
+# The request form's fields by a short name, for ``fill``.
+REQUEST_FIELDS = {
+    "name": "Your name, as staff can call you",
+    "contact": "How staff can reach you",
+    "note": "Anything staff should know (optional)",
+}

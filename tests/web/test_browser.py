@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from web.browsing import PHONE, sign_in
+from web.browsing import PHONE, fill, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,12 +29,8 @@ def _sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-unt
 def test_whole_journey(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
     patient = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     patient.goto(f"{base_url}/a/radiotherapy-1")
-    patient.get_by_label("Video").check()
-    patient.get_by_label("To share with family and friends").check()
-    patient.get_by_label("Alice Ng (RN)").check()
-    patient.get_by_label("Bob Ray (radiographer)").check()
-    patient.get_by_label("Your name, as staff can call you").fill("Sam")
-    patient.get_by_label("How staff can reach you").fill("07700 900123")
+    ticks = ("Video", "To share with family and friends", "Alice Ng (RN)", "Bob Ray (radiographer)")
+    fill(patient, ticks, name="Sam", contact="07700 900123")
     patient.get_by_role("button", name="Send my request").click()
     patient.wait_for_url(re.compile(r"/r/[A-Za-z0-9_-]{32}$"))
     status_url = patient.url

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from wardsafe.store.service import NewRequest
-from web.browsing import phone, staff_page
+from web.browsing import fill, phone, staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -109,10 +109,8 @@ def test_11_area_pages_lead_with_the_answer(browser, base_url: str, service) -> 
     patient.goto(f"{base_url}/a/outpatients-3")
     assert "you get your permit as soon as you send the form" in patient.get_by_test_id("area-answer").inner_text()
     assert patient.get_by_label("Dan Obi (consultant)").count() == 0
-    patient.get_by_label("Sound recording").check()
-    patient.get_by_label("To remember what was said in my consultation").check()
-    patient.get_by_label("Your name, as staff can call you").fill("Sam")
-    patient.get_by_label("How staff can reach you").fill("07700 900123")
+    ticks = ("Sound recording", "To remember what was said in my consultation")
+    fill(patient, ticks, name="Sam", contact="07700 900123")
     patient.get_by_role("button", name="Send my request").click()
     patient.wait_for_url(re.compile(r"/r/[A-Za-z0-9_-]{32}$"))
     assert patient.get_by_test_id("request-state").inner_text() == "Permitted"
@@ -179,11 +177,8 @@ def test_14_forms_that_fail_come_back_with_what_was_typed_and_a_message_beside_t
 ) -> None:
     patient = phone(browser)
     patient.goto(f"{base_url}/a/radiotherapy-1")
-    patient.get_by_label("Video").check()
-    patient.get_by_label("To share with family and friends").check()
-    patient.get_by_label("Alice Ng (RN)").check()
-    patient.get_by_label("How staff can reach you").fill("07700 900123")
-    patient.get_by_label("Anything staff should know (optional)").fill("Please call after 5pm")
+    ticks = ("Video", "To share with family and friends", "Alice Ng (RN)")
+    fill(patient, ticks, contact="07700 900123", note="Please call after 5pm")  # no name
     patient.get_by_role("button", name="Send my request").click()
     assert patient.locator("h1").inner_text() == "Ask to record your care"
     assert "Give a name staff can call you by." in _beside(patient, "patient_name")
@@ -195,9 +190,7 @@ def test_14_forms_that_fail_come_back_with_what_was_typed_and_a_message_beside_t
     carol = staff_page(browser, base_url, "carol")
     carol.goto(f"{base_url}/staff/incidents/new")
     carol.get_by_label("Where").select_option("chemo-day-unit")
-    carol.get_by_label("Covert recording").check()
-    carol.get_by_label("When").fill("2099-01-01T10:00")
-    carol.get_by_label("Details (optional)").fill("Filmed from the corridor")
+    fill(carol, ("Covert recording",), When="2099-01-01T10:00", **{"Details (optional)": "Filmed from the corridor"})
     carol.get_by_role("button", name="Log incident").click()
     assert carol.locator("h1").inner_text() == "Log an incident"
     assert "in the future" in _beside(carol, "occurred_at")
