@@ -242,13 +242,17 @@ class RequestsPart(ServiceCore):
             return self._view(request, now)
 
     def mark_permit_used(self, token: str) -> RequestView:
-        """The patient declares the permit used for publishing; staff can no longer withdraw it."""
+        """The patient declares the permit used for publishing; staff can no longer withdraw it. NotAllowed
+        for a permit that does not allow publishing (asked for their own record or family)."""
         with self._write() as session:
             now = self._now()
             request = self._request_by_token(session, token, lock=True)
             request.state = lifecycle.use(self._state(request, now)).value
             request.updated_at = now
             assert request.permit is not None  # USE is legal only from PERMITTED, which has a permit
+            if Condition.NO_PUBLISHING.value in convert.json_list(request.permit.conditions):
+                # Saying "published" would end staff's chance to withdraw a permit that never allowed it.
+                raise NotAllowed("this permit is for your own record and family only: it does not allow publishing")
             request.permit.used_at = now
             self._audit(session, now, "patient", "permit.used", request.code, permit=request.permit.code)
             return self._view(request, now)
