@@ -238,3 +238,14 @@ def test_16_the_staff_inbox_pages_a_flood_of_requests(client, service, staff_ids
     assert shown(client.get("/staff", params={"page": "x"}).text) == codes[3:23]  # a mistyped address: page 1
     involved = last.text.split("Requests you were involved in")[1]
     assert sorted(re.findall(r'data-request="([A-Z0-9-]+)"', involved)) == sorted(codes[:3])
+
+
+def test_9_a_permit_that_forbids_publishing_cannot_be_marked_published(client, service, staff_ids) -> None:  # type: ignore[no-untyped-def]
+    status = _status_path(ask(client, staff=("alice",), purpose="family"))
+    code = service.get_request_by_token(status.removeprefix("/r/")).code
+    service.decide(staff_ids["alice"], code, "agree")
+    token = csrf_of(client, status + "/cancel")
+    sent = client.post(status + "/used", data={"csrf_token": token})  # as a forged or stale form would
+    assert sent.status_code == 403 and "does not allow publishing" in sent.text
+    # Staff may still withdraw it.
+    assert service.get_request_by_token(status.removeprefix("/r/")).state.value == "permitted"

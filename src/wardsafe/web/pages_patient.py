@@ -3,7 +3,6 @@ page is reached only by its unguessable link."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from wardsafe.errors import InputError
 from wardsafe.permits.errors import NotAllowed
 from wardsafe.permits.model import Media, Purpose, Verdict
-from wardsafe.store.service import AreaView, NewRequest, RequestView
+from wardsafe.store.service import AreaView, NewRequest, RequestView, StaffView
 from wardsafe.web.context import (
     check_csrf,
     check_rate,
@@ -34,23 +33,6 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", {"areas": areas}, staff=signed_in_staff(request))
 
 
-@dataclass(frozen=True)
-class StaffChoice:
-    """A member of staff offered on the public form: their name, and their random public id that stands
-    for them in the form (usernames are half of a sign-in, so the public page never shows them)."""
-
-    ref: str
-    name: str
-    username: str
-
-
-def _staff_choices(request: Request, area: AreaView) -> list[StaffChoice]:
-    return [
-        StaffChoice(ref=s.public_id, name=s.display_name, username=s.username)
-        for s in service(request).list_area_staff(area.id)
-    ]
-
-
 # Fields in the order the form shows them: the error summary lists problems in this order.
 FIELD_LIMITS = {"patient_name": 80, "contact": 120, "note": 500}
 
@@ -63,9 +45,9 @@ def _form_page(
     reasons: list[str] | None = None,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
-    staff: list[StaffChoice] | None = None,
+    staff: list[StaffView] | None = None,
 ) -> HTMLResponse:
-    staff_list = _staff_choices(request, area) if staff is None else staff
+    staff_list = service(request).list_area_staff(area.id) if staff is None else staff
     context = {
         "area": area,
         # With nobody registered to agree, only what the policy allows outright can succeed.
@@ -134,7 +116,7 @@ def request_submit(
     check_rate(request, "patient")
     permissions = service(request)
     area = permissions.get_area(area_id)
-    choices = _staff_choices(request, area)
+    choices = permissions.list_area_staff(area.id)
     values: dict[str, object] = {
         "patient_name": patient_name,
         "contact": contact,
@@ -163,9 +145,6 @@ def request_submit(
             errors["staff"] = "Tick every member of staff who will be in the recording: each of them must agree."
     if errors or chosen_purpose is None:
         return again(errors)
-    # Staff are ticked by opaque reference; anything else is passed on as a username, which the service
-    # checks (as the JSON API does), so a stale reference is answered beside the staff list.
-    by_ref = {choice.ref: choice.username for choice in choices}
     try:
         created = permissions.create_request(
             NewRequest(
@@ -174,7 +153,7 @@ def request_submit(
                 purpose=chosen_purpose,
                 patient_name=patient_name.strip(),
                 contact=contact.strip(),
-                staff=[by_ref.get(ref, ref) for ref in staff],
+                staff=staff,  # public ids, as the form carries them (the service checks each)
                 note=note.strip() or None,
             )
         )
@@ -261,9 +240,8 @@ def request_used_confirm(request: Request, token: str) -> HTMLResponse:
 @router.post("/r/{token}/used", name="request_used")
 def request_used(request: Request, token: str, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
     """The patient says they have used the permit to publish; staff can then no longer withdraw it.
-    Refused for a permit that does not allow publishing."""
+    The service refuses it for a permit that does not allow publishing."""
     check_csrf(request, csrf_token)
-    _publishable(request, token)
     service(request).mark_permit_used(token)
     flash(request, "Noted: you have used this permit to publish.")
     return RedirectResponse(request.url_for("request_status", token=token).path, status_code=303)
