@@ -10,7 +10,8 @@ the JSON API (each naming two members of staff) and poll their status; staff sig
 everything in their inbox. Every user stops after a bounded number of steps, and the whole run after
 ``--deadline`` seconds. Prints the number of errors (any non-2xx answer or failed connection) and
 p50/p99 latency per kind of call. The server's per-IP rate limits are raised for the run: every
-simulated user shares 127.0.0.1.
+simulated user shares 127.0.0.1. Staff sessions are the real server-side ones (a row per sign-in, read
+on every staff call), and the audit chain is keyed as in production (a random key for the run).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -303,6 +305,8 @@ def main() -> None:
         return
     if not 0 < args.staff < args.users:
         parser.error("--staff must be between 1 and --users - 1")
+    # The seeding process and the server child must share the audit chain's key (kept out of the database).
+    os.environ.setdefault("WARDSAFE_AUDIT_KEY", secrets.token_urlsafe(48))
     backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     failures = 0
     for backend in backends:

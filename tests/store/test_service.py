@@ -106,7 +106,10 @@ def test_nobody_decides_for_a_colleague_or_outside_their_areas(
 
 def test_policy_refuses_at_once_and_allows_consultation_audio(service: PermissionService) -> None:
     refused = service.create_request(
-        NewRequest(area_id="main-waiting", media=[Media.PHOTO], purpose=Purpose.FAMILY, patient_name="A", contact="07700 900123")
+        NewRequest(
+            area_id="main-waiting", media=[Media.PHOTO], purpose=Purpose.FAMILY, patient_name="A",
+            contact="07700 900123",
+        )
     )
     assert refused.request.state is RequestState.REFUSED
     assert any("never allowed" in reason for reason in refused.request.policy.reasons)

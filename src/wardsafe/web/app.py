@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +31,7 @@ from wardsafe.web.context import (
     signed_in_staff,
 )
 from wardsafe.web.security import (
+    SESSION_COOKIE,
     BodySizeLimitMiddleware,
     SafeErrorsMiddleware,
     SecurityHeadersMiddleware,
@@ -40,7 +42,6 @@ from wardsafe.web.security import (
 
 log = logging.getLogger("wardsafe.web")
 
-SESSION_COOKIE = "wardsafe_session"
 
 # Which HTTP status each domain error becomes.
 STATUS_OF: list[tuple[type[WardSafeError], int]] = [
@@ -60,7 +61,7 @@ def create_app(
     migrated to head, and its policy). Raises PolicyError (a ConfigError) on an invalid policy."""
     service = service or PermissionService.from_settings(settings)
     limits = limits or WebLimits(logins=settings.login_failures_per_ip)
-    app = FastAPI(
+    app = WardSafeApp(
         title="WardSafe",
         summary="Permission to record care in hospital: requests, staff decisions, permits and audit.",
         version="1",
@@ -104,6 +105,27 @@ def create_app(
     app.add_middleware(SafeErrorsMiddleware, logger=log)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+class WardSafeApp(FastAPI):
+    """FastAPI, documenting every error with the app's one ``ErrorBody`` shape (``web.api``)."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document. FastAPI adds a 422 with its own ``HTTPValidationError`` to every
+        operation that takes input; this app answers those with ``ErrorBody``, so the document says so."""
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            ours = {"$ref": "#/components/schemas/ErrorBody"}
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for answer in operation.get("responses", {}).values():
+                        content = answer.get("content", {}).get("application/json", {})
+                        if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                            content["schema"] = ours
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(unused, None)
+            self.openapi_schema = schema
+        return self.openapi_schema
 
 
 def _wants_json(request: Request) -> bool:
@@ -163,7 +185,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+            body = {"detail": "some of what was sent is not valid", "errors": jsonable_errors(exc)}
+            return JSONResponse(body, status_code=422)
         return _error(request, 422, "Some of what was sent could not be read. Go back and check the form.")
 
 

@@ -30,7 +30,8 @@ from wardsafe.store.service import PermissionService, StoredSession
 
 SECRET_ENV = "WARDSAFE_SECRET_KEY"
 SECRET_FILE_NAME = "session-secret"
-CSRF_HEADER = "x-csrf-token"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_COOKIE = "wardsafe_session"
 
 
 def load_secret(data_dir: Path, from_env: str | None) -> str:
@@ -238,7 +239,7 @@ class BodySizeLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _too_large(send)
+            await _too_large(scope, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -249,7 +250,7 @@ class BodySizeLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _too_large(send)
+                await _too_large(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -277,13 +278,16 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send) -> None:
-    body = b"Request too large.\n"
+async def _too_large(scope: Scope, send: Send) -> None:
+    if scope.get("path", "").startswith("/api/"):  # the API's one error shape
+        body, kind = b'{"detail":"the request is too large"}', b"application/json"
+    else:
+        body, kind = b"Request too large.\n", b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
