@@ -132,8 +132,16 @@ def test_phone_pages_fit_and_have_big_tap_targets(browser, base_url: str, servic
         staff_ids["carol"],
         NewIncident(area_id="chemo-day-unit", kind="covert_recording", occurred_at=service.clock()),
     )
+    waiting = service.create_request(
+        NewRequest(area_id="radiotherapy-1", media=["photo"], purpose="family", patient_name="Robin",
+                   contact="robin@example.org", staff=["alice"])
+    ).request.code  # fmt: skip
     pages = {
         "home": (None, "/"),
+        "cancel": (None, f"/r/{created.token}/cancel"),
+        "published": (None, f"/r/{created.token}/used"),
+        "decide": ("alice", f"/staff/requests/{waiting}/decision?decision=decline"),
+        "audit": ("gov", "/admin/audit"),
         "request_form": (None, "/a/radiotherapy-1"),
         "permit": (None, f"/r/{created.token}"),
         "login": (None, "/login"),
