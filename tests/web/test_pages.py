@@ -249,3 +249,12 @@ def test_9_a_permit_that_forbids_publishing_cannot_be_marked_published(client, s
     assert sent.status_code == 403 and "does not allow publishing" in sent.text
     # Staff may still withdraw it.
     assert service.get_request_by_token(status.removeprefix("/r/")).state.value == "permitted"
+
+
+def test_14_the_services_own_checks_are_answered_beside_their_field(client) -> None:  # type: ignore[no-untyped-def]
+    response = ask(client, patient_name="Robin", contact="call me maybe")
+    assert response.status_code == 422 and 'value="call me maybe"' in response.text
+    assert re.search(r'id="contact-error">.*UK phone number', response.text)
+    response = ask(client, patient_name="Robin\u202eevil", contact="07700 900123")
+    assert response.status_code == 422 and re.search(r'id="patient_name-error">.*text-direction', response.text)
+    assert 'id="staff-error"' not in response.text

@@ -33,7 +33,7 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", {"areas": areas}, staff=signed_in_staff(request))
 
 
-# Fields in the order the form shows them: the error summary lists problems in this order.
+# How long each typed field may be (the service's limits), checked here to answer beside the field.
 FIELD_LIMITS = {"patient_name": 80, "contact": 120, "note": 500}
 
 
@@ -84,13 +84,14 @@ def _field_errors(values: dict[str, str]) -> dict[str, str]:
 
 
 def _field_of(message: str) -> str:
-    """Which field a service's input error is about, judged from its words (``form`` when unclear)."""
+    """Which field a service's input error is about, from the words it uses for each field (``form`` when
+    it names none). The most specific words come first: the name's own words mention staff."""
     lowered = message.lower()
     for field_name, words in (
-        ("staff", ("staff", "username", "working in")),
-        ("contact", ("reach", "contact", "phone", "email", "e-mail")),
-        ("note", ("note",)),
-        ("patient_name", ("name", "nhs number")),
+        ("patient_name", ("the name staff can call you", "nhs number")),
+        ("contact", ("how to reach you", "phone number", "e-mail")),
+        ("note", ("the note",)),
+        ("staff", ("staff",)),
     ):
         if any(word in lowered for word in words):
             return field_name
