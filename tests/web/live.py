@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from wardsafe.web.serving import uvicorn_config
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -20,10 +22,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(app: FastAPI) -> Iterator[str]:
-    """Serves ``app`` until the block ends; yields its base URL."""
+def running_server(app: FastAPI, trusted_proxies: str = "") -> Iterator[str]:
+    """Serves ``app`` with the settings ``wardsafe serve`` uses until the block ends; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn_config(app, "127.0.0.1", port, trusted_proxies)
+    config.log_level, config.lifespan = "warning", "off"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="wardsafe-test-server", daemon=True)
     thread.start()

@@ -8,19 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 
 from wardsafe.web.context import SIGN_IN_FAILED, WebLimits
-from wardsafe.web.serving import uvicorn_config
 from web.helpers import csrf_of
-from web.live import free_port
+from web.live import running_server
 
 
 @pytest.fixture
@@ -95,24 +89,6 @@ def test_a_locked_account_and_an_unknown_one_get_the_same_answer(new_client, ser
     assert answers == [(401, {"detail": SIGN_IN_FAILED})] * 3  # the page shows the same (test_security)
 
 
-@contextmanager
-def served(app, trusted_proxies: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app under the real server settings ``wardsafe serve`` uses, on loopback."""
-    port = free_port()
-    config = uvicorn_config(app, "127.0.0.1", port, trusted_proxies)
-    config.lifespan, config.log_level = "off", "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def failed_sign_ins(base: str) -> list[int]:
     """Four failed sign-ins, each claiming to come from a different address."""
     return [
@@ -123,10 +99,10 @@ def failed_sign_ins(base: str) -> list[int]:
 
 
 def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(app) -> None:  # type: ignore[no-untyped-def]
-    with served(app, trusted_proxies="") as base:
+    with running_server(app, trusted_proxies="") as base:
         assert failed_sign_ins(base) == [401, 401, 401, 429]  # all counted against 127.0.0.1
 
 
 def test_x_forwarded_for_from_a_configured_proxy_names_the_client(app) -> None:  # type: ignore[no-untyped-def]
-    with served(app, trusted_proxies="127.0.0.1") as base:
+    with running_server(app, trusted_proxies="127.0.0.1") as base:
         assert failed_sign_ins(base) == [401, 401, 401, 401]  # four different clients behind the proxy

@@ -131,9 +131,7 @@ class AccountsPart(ServiceCore):
         with self._write() as session:
             now = self._now()
             actor = self._governor(session, actor_id)
-            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
-            if staff is None:
-                raise NotFound(f"no staff account {name!r}")
+            staff = self._account(session, name)
             staff.locked_until, staff.failed_logins = None, 0
             self._audit(session, now, actor, "staff.unlocked", f"staff:{name}")
             return convert.staff_view(staff)
@@ -159,9 +157,7 @@ class AccountsPart(ServiceCore):
         with self._write() as session:
             now = self._now()
             actor = self._governor(session, actor_id)
-            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
-            if staff is None:
-                raise NotFound(f"no staff account {name!r}")
+            staff = self._account(session, name)
             if staff.active != active:
                 staff.active = active
                 if not active:  # a leaver's copied cookie must stop working at once

@@ -205,6 +205,14 @@ class ServiceCore:
             raise NotAllowed("this staff account does not exist or is not active")
         return staff
 
+    def _account(self, session: Session, username: str) -> Staff:
+        """The account with this username (as typed: trimmed, any case), active or not; NotFound if none."""
+        name = username.strip().lower()
+        staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
+        if staff is None:
+            raise NotFound(f"no staff account {name!r}")
+        return staff
+
     def _governor(self, session: Session, staff_id: int | None) -> str:
         """The audit actor for a governance action; NotAllowed unless the staff member may govern.
         ``None`` is the command line, run by whoever administers the server."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select
 
-from wardsafe.permits.errors import NotFound
 from wardsafe.store import codes
 from wardsafe.store.core import ServiceCore
 from wardsafe.store.models import Staff, WebSession
@@ -84,9 +83,7 @@ class SessionsPart(ServiceCore):
         name = username.strip().lower()
         with self._write() as session:
             now = self._now()
-            staff = session.execute(select(Staff).where(Staff.username == name)).scalar_one_or_none()
-            if staff is None:
-                raise NotFound(f"no staff account {name!r}")
+            staff = self._account(session, name)
             actor = f"staff:{name}" if actor_id == staff.id else self._governor(session, actor_id)
             ended = len(session.execute(select(WebSession.id_hash).where(WebSession.staff_id == staff.id)).all())
             session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
