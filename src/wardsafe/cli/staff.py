@@ -46,7 +46,7 @@ def list_accounts() -> None:
 
 @staff_app.command("disable")
 def disable(username: Annotated[str, typer.Argument(help="The account to disable.")]) -> None:
-    """Disable an account (it can no longer sign in or decide); its past decisions stay on record."""
+    """Disable an account: its sessions end and it can no longer sign in or decide; past decisions stay."""
     staff = _service().set_staff_active(username, False)
     typer.echo(f"disabled {staff.username}")
 
