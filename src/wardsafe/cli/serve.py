@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     ) -> None:
-        """Serve the web app (WARDSAFE_* settings); refuses a bad policy, or a public address without WARDSAFE_PUBLIC_URL."""
+        """Serve the web app; refuses a bad policy, or a public address without WARDSAFE_PUBLIC_URL."""
         from wardsafe.web import create_app
         from wardsafe.web.serving import run_server
 
