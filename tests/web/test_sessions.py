@@ -119,3 +119,13 @@ def test_timeouts_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDSAFE_SESSION_MAX_HOURS", "8")
     rules = ServiceRules.from_settings(Settings())
     assert (rules.session_idle.total_seconds(), rules.session_max.total_seconds()) == (300, 8 * 3600)
+
+
+def test_data_set_after_clearing_gets_a_new_id_to_be_kept_under() -> None:
+    from wardsafe.web.security import ServerSession
+
+    session = ServerSession({"staff_id": 1}, "x" * 43, b"secret")
+    session.clear()
+    assert session.current_id is None  # signing in or out never keeps the old id
+    session["staff_id"] = 2
+    assert session.current_id not in (None, "x" * 43) and session.modified

@@ -72,7 +72,19 @@ class ServerSession(dict[str, Any]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.modified = True
+        _ = self.id  # data needs an id to be kept under (e.g. after clear(), at sign-in)
         super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Sets several keys (each through ``__setitem__``)."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, set to ``default`` first if missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def __delitem__(self, key: str) -> None:
         self.modified = True
