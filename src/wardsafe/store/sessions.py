@@ -40,13 +40,17 @@ class SessionsPart(ServiceCore):
         """The live session with this id, or None (unknown, timed out, or its account is disabled)."""
         now = self._now()
         with self._read() as session:
-            row = session.get(WebSession, codes.token_hash(session_id))
-            if row is None or self._timed_out(row, now):
+            # One query on every staff request: the session row and whether its account may still act.
+            found = session.execute(
+                select(WebSession, Staff.active)
+                .outerjoin(Staff, Staff.id == WebSession.staff_id)
+                .where(WebSession.id_hash == codes.token_hash(session_id))
+            ).first()
+            if found is None:
                 return None
-            if row.staff_id is not None:
-                staff = session.get(Staff, row.staff_id)
-                if staff is None or not staff.active:
-                    return None
+            row, active = found
+            if self._timed_out(row, now) or (row.staff_id is not None and not active):
+                return None
             data = json.loads(row.data)
             return StoredSession(row.staff_id, data if isinstance(data, dict) else {}, row.last_seen_at)
 
