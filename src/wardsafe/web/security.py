@@ -130,8 +130,8 @@ class ServerSessionMiddleware:
         self.staff_key = staff_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
+            await self.app(scope, receive, send)  # a style sheet needs no database read
             return
         sent_id = _cookie(scope, self.cookie)
         if sent_id is not None and not SESSION_ID.match(sent_id):
