@@ -117,3 +117,15 @@ def test_data_folder_and_database_are_created_private(tmp_path: Path, backend: s
         assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
     for extra in data.glob("wardsafe.db-*"):  # SQLite's -wal and -shm follow the database's mode
         assert stat.S_IMODE(os.stat(extra).st_mode) == 0o600, extra.name
+
+
+def test_the_pages_answer_422_not_500_too(client, service, staff_ids) -> None:  # type: ignore[no-untyped-def]
+    from web.helpers import ask, csrf_of
+
+    answer = ask(client, patient_name="Sam\x00Jones")
+    assert answer.status_code == 422  # the form comes back (with what was typed, as forms do) and a message
+    assert "control or text-direction characters" in answer.text
+    token = csrf_of(client, "/login")
+    login = client.post("/login", data={"csrf_token": token, "username": "al\x00ice", "password": "alice-password"})
+    assert login.status_code == 401
+    assert service.admin_requests(staff_ids["gov"]) == []
