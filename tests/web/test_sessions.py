@@ -129,3 +129,15 @@ def test_data_set_after_clearing_gets_a_new_id_to_be_kept_under() -> None:
     assert session.current_id is None  # signing in or out never keeps the old id
     session["staff_id"] = 2
     assert session.current_id not in (None, "x" * 43) and session.modified
+
+
+def test_sign_out_on_every_device_from_the_inbox(new_client) -> None:  # type: ignore[no-untyped-def]
+    tablet, desktop = new_client(), new_client()
+    sign_in(tablet, "alice")
+    sign_in(desktop, "alice")
+    page = desktop.get("/staff").text
+    assert "Sign out on every device" in page
+    token = csrf_of(desktop, "/staff")
+    answer = desktop.post("/logout/everywhere", data={"csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert not signed_in(tablet) and not signed_in(desktop)

@@ -75,8 +75,18 @@ async def login(
 
 @router.post("/logout", name="logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
-    """Signs out (clears the session cookie)."""
+    """Signs out: the session ends on the server, so a copy of its cookie no longer works either."""
     check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse(request.url_for("login_form").path, status_code=303)
+
+
+@router.post("/logout/everywhere", name="logout_everywhere")
+def logout_everywhere(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Signs the staff member out on every device (a lost tablet, a shared password); audited."""
+    staff = require_staff(request)
+    check_csrf(request, csrf_token)
+    service(request).end_staff_sessions(staff.username, actor_id=staff.id)
     request.session.clear()
     return RedirectResponse(request.url_for("login_form").path, status_code=303)
 
