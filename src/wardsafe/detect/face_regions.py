@@ -233,8 +233,10 @@ MAX_FINE_SCALE = FOUND_FROM_PX / SMALL_FACE_PX
 # whole frame once (a face it has not reached yet is hidden back to the key frame it could have been found).
 FINE_PIXELS_PER_KEY_FRAME = 2_600_000
 MAX_FINE_PERIOD = 3
-# The fine pass runs on videos whose key-frame pass reduces them below this scale (larger than 720p).
-FINE_FROM_BASE_SCALE = 0.7
+# The fine pass runs on videos whose key-frame pass reduces them below this scale (720p and larger); from
+# SWEEP_FROM_BASE_SCALE up (about 720p) it always spreads over MAX_FINE_PERIOD key frames.
+FINE_FROM_BASE_SCALE = 0.8
+SWEEP_FROM_BASE_SCALE = 0.7
 # Neighbouring bands overlap by this many detection pixels, so a small face cut by one lies whole in the other.
 BAND_OVERLAP = 96
 
@@ -265,10 +267,13 @@ class SmallFaces(RegionDetector):
         base = min(1.0, self.faces.long_side / max(width, height))
         pixels = width * height
         scale = min(MAX_FINE_SCALE, (MAX_FINE_PERIOD * FINE_PIXELS_PER_KEY_FRAME / pixels) ** 0.5)
-        # Up to 720p the key-frame pass runs at 0.75x or more, where looking again keeps small tracked faces
-        # found; above it, small faces fall below what the key-frame pass sees.
         if base >= FINE_FROM_BASE_SCALE or scale < base * 1.5:
             return 0.0, 0
+        if base >= SWEEP_FROM_BASE_SCALE:
+            # Around 720p the key-frame pass (0.75x) finds small bare faces and looking again keeps them; the
+            # fine pass is a slower sweep for masked and goggled ones (36-44 px: found at 1.5x, not at 0.75x).
+            return scale, MAX_FINE_PERIOD
+        # Above 720p, small faces fall below what the key-frame pass sees: the fine pass is what finds them.
         bands = max(1, int(np.ceil(pixels * scale * scale / FINE_PIXELS_PER_KEY_FRAME)))
         return scale, min(bands, MAX_FINE_PERIOD)
 

@@ -151,8 +151,11 @@ class Tracker:
             if track.kind != kind:
                 continue
             predicted = self.predicted(track, frame)
+            # A face may stop or turn back between key frames (a person walks to a bed and returns): where
+            # it was last seen is the other hypothesis beside where its motion would take it.
+            last = track.observations[-1].box
             for di, (box, _score) in enumerate(detections):
-                cost = match_cost(predicted, box)
+                cost = min(match_cost(predicted, box), match_cost(last, box))
                 if cost < 1.0:
                     pairs.append((cost, ti, di))
         pairs.sort()
