@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -70,10 +70,19 @@ def clean_text(
     return value
 
 
+def contact_kind(contact: str) -> Literal["phone", "email"] | None:
+    """Whether ``contact`` is a UK phone number (spaces, dashes, dots and brackets allowed) or an e-mail
+    address; None when it is neither."""
+    if _PHONE.fullmatch(re.sub(r"[\s().-]", "", contact)):
+        return "phone"
+    if _EMAIL.fullmatch(contact):
+        return "email"
+    return None
+
+
 def check_contact(contact: str) -> str:
     """A UK phone number or an e-mail address, as typed (trimmed); InputError otherwise."""
-    compact = re.sub(r"[\s().-]", "", contact)
-    if _PHONE.fullmatch(compact) or _EMAIL.fullmatch(contact):
+    if contact_kind(contact) is not None:
         return contact
     raise InputError("give a UK phone number (like 07700 900123) or an e-mail address, so that staff can reach you")
 

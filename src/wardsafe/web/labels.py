@@ -6,8 +6,7 @@ import re
 from enum import Enum
 from urllib.parse import quote
 
-PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from wardsafe.store.core import contact_kind
 
 LABELS: dict[str, str] = {
     # media
@@ -56,8 +55,9 @@ def contact_href(contact: str) -> str | None:
     """A ``tel:`` or ``mailto:`` link for a patient's contact, so staff reach them in one tap; None
     when it is neither a phone number nor an e-mail address."""
     text = contact.strip()
-    if PHONE.match(text):
+    kind = contact_kind(text)  # the service's own rule for what a contact may be
+    if kind == "phone":
         return "tel:" + re.sub(r"[^0-9+]", "", text)
-    if EMAIL.match(text):
+    if kind == "email":
         return "mailto:" + quote(text, safe="@.+-_")
     return None
