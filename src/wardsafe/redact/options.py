@@ -7,6 +7,12 @@ from typing import Literal, get_args
 
 FilterKind = Literal["blur", "pixelate", "solid"]
 FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
+# What of the written text in a picture is hidden: identifiers only, every word, or none.
+TextMode = Literal["identifiers", "all", "none"]
+TEXT_MODES: tuple[str, ...] = get_args(TextMode)
+# How spoken identifiers are hidden: a 1 kHz tone, silence, not at all, or the whole sound track silenced.
+AudioMode = Literal["bleep", "mute", "keep", "mute-all"]
+AUDIO_MODES: tuple[str, ...] = get_args(AudioMode)
 
 
 @dataclass(frozen=True)
@@ -28,3 +34,10 @@ class RedactOptions:
     pad_frames: int = 10
     # A face missed by detection for up to this long is still the same track (and stays hidden).
     max_gap_s: float = 1.0
+    # Written identifiers (text stage) and spoken ones (speech stage).
+    text: TextMode = "identifiers"
+    audio: AudioMode = "bleep"
+    # Names to hide wherever they are written or said, in full or in part (staff who asked not to be
+    # identifiable), and names to leave readable (the patient's own); plain strings, e.g. from a permit.
+    hide_names: tuple[str, ...] = ()
+    keep_names: tuple[str, ...] = ()
