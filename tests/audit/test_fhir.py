@@ -31,7 +31,7 @@ def test_export_is_a_valid_bundle_of_consents_and_audit_events(
     service.decide(staff_ids["alice"], kept.request.code, DecisionKind.AGREE)
     service.decide(staff_ids["bob"], kept.request.code, DecisionKind.AGREE_IF_UNIDENTIFIABLE)
     withdrawn = service.create_request(new)
-    permit = service.decide(staff_ids["bob"], withdrawn.request.code, DecisionKind.AGREE)
+    service.decide(staff_ids["bob"], withdrawn.request.code, DecisionKind.DECLINE)  # the permit leaves Bob out
     permit = service.decide(staff_ids["alice"], withdrawn.request.code, DecisionKind.AGREE).permit
     service.withdraw(staff_ids["alice"], withdrawn.request.code, "other patient in shot")
     service.create_request(new.model_copy(update={"area_id": "main-waiting", "staff": []}))  # refused: no Consent
@@ -75,3 +75,6 @@ def test_export_is_a_valid_bundle_of_consents_and_audit_events(
     inactive = by_status["inactive"]
     assert inactive.identifier[0].value == permit.code
     assert inactive.provision.period.end < active.provision.period.end
+    codes = {p.code[0].coding[0].code: p for p in inactive.provision.provision}
+    left_out = codes["declined_staff_not_recorded"]
+    assert left_out.type == "deny" and [a.reference.display for a in left_out.actor] == ["Bob Ray (radiographer)"]

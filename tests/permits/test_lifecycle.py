@@ -81,14 +81,15 @@ def test_decisions_follow_the_rules(involved: list[str], steps: list[tuple[str, 
         assert {k: v for k, v in new_decisions.items() if k != staff} == {
             k: v for k, v in decisions.items() if k != staff
         }
-        declined = any(v is DecisionKind.DECLINE for v in new_decisions.values())
         everyone = set(involved) <= new_decisions.keys()
-        if declined:
-            assert new_state is RequestState.DECLINED
-        elif everyone:
-            assert new_state is RequestState.PERMITTED
-        else:
+        all_declined = all(v is DecisionKind.DECLINE for v in new_decisions.values())
+        # The request waits for everyone; then a permit covers whoever agreed, unless nobody did.
+        if not everyone:
             assert new_state is RequestState.PENDING
+        elif all_declined:
+            assert new_state is RequestState.DECLINED
+        else:
+            assert new_state is RequestState.PERMITTED
         assert new_state in TRANSITIONS[(RequestState.PENDING, Event.DECIDE)]
         state, decisions = new_state, new_decisions
 
@@ -104,6 +105,16 @@ def test_permit_conditions_are_the_strictest_of_policy_and_decisions(decisions: 
     assert policy.codes <= combined.codes  # the policy's conditions are never dropped
     assert combined.unidentifiable_staff == hidden
     assert (Condition.STAFF_UNIDENTIFIABLE in combined.codes) == bool(hidden)
+
+
+def test_a_decline_leaves_the_decliner_out_of_the_permit_the_others_get() -> None:
+    state, decisions = lifecycle.decide(RequestState.PENDING, ["alex", "sam"], {}, "sam", DecisionKind.DECLINE)
+    assert state is RequestState.PENDING  # Alex has not decided yet
+    state, decisions = lifecycle.decide(state, ["alex", "sam"], decisions, "alex", DecisionKind.AGREE)
+    assert state is RequestState.PERMITTED
+    conditions = lifecycle.permit_conditions(Conditions(), decisions)
+    assert Condition.DECLINED_STAFF_NOT_RECORDED in conditions.codes
+    assert Condition.STAFF_UNIDENTIFIABLE not in conditions.codes
 
 
 @settings(deadline=None)

@@ -71,9 +71,23 @@ def test_two_staff_agree_then_one_withdraws(service: PermissionService, staff_id
     assert service.verify_permit(permit.code).state is RequestState.WITHDRAWN
 
 
-def test_one_decline_ends_the_request(service: PermissionService, staff_ids: dict[str, int]) -> None:
+def test_a_decline_leaves_the_decliner_out_of_the_permit(service: PermissionService, staff_ids: dict[str, int]) -> None:
     created = ask(service, ["alice", "bob"])
-    declined = service.decide(staff_ids["bob"], created.request.code, DecisionKind.DECLINE, "not today")
+    waiting = service.decide(staff_ids["bob"], created.request.code, DecisionKind.DECLINE, "not today")
+    assert waiting.state is RequestState.PENDING and waiting.permit is None  # alice has not answered
+    permitted = service.decide(staff_ids["alice"], created.request.code, DecisionKind.AGREE)
+    assert permitted.state is RequestState.PERMITTED and permitted.permit is not None
+    assert Condition.DECLINED_STAFF_NOT_RECORDED in [c.code for c in permitted.permit.conditions]
+    assert permitted.permit.declined_staff == ["Bob Ray (radiographer)"]
+    assert permitted.permit.covered_staff == ["Alice Ng (RN)"]
+    with pytest.raises(InvalidTransition, match="already been issued"):
+        service.decide(staff_ids["bob"], created.request.code, DecisionKind.AGREE)
+
+
+def test_when_everyone_declines_no_permit_is_issued(service: PermissionService, staff_ids: dict[str, int]) -> None:
+    created = ask(service, ["alice", "bob"])
+    service.decide(staff_ids["bob"], created.request.code, DecisionKind.DECLINE, "not today")
+    declined = service.decide(staff_ids["alice"], created.request.code, DecisionKind.DECLINE)
     assert declined.state is RequestState.DECLINED and declined.permit is None
     with pytest.raises(InvalidTransition, match="declined"):
         service.decide(staff_ids["alice"], created.request.code, DecisionKind.AGREE)

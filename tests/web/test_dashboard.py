@@ -73,11 +73,12 @@ def test_15_governance_lands_on_a_dashboard_that_answers_their_questions(  # typ
         "Chemotherapy day unit, bay A": "1",
         "Outpatient consultation room 3": "1",
     }
+    # Bob's decline left him out of the second request's permit (Alice agreed); it ran out in October.
     assert _numbers(gov, "requests-by-state") == {
         "Waiting for staff": "1",
-        "Declined": "1",
         "Permitted": "2",
         "Withdrawn": "1",
+        "Expired": "1",
     }
     assert _numbers(gov, "requests-by-month") == {
         "2026-10, Radiotherapy suite 1 (LINAC 1)": "2",
@@ -92,7 +93,7 @@ def test_15_governance_lands_on_a_dashboard_that_answers_their_questions(  # typ
     }
     # Waits of 30, 90, 60, 120, 30 and 60 minutes from the request to each decision.
     assert gov.get_by_test_id("median-wait").inner_text() == "1 h"
-    assert gov.get_by_test_id("withdrawn-count").inner_text() == "1 of 3"
+    assert gov.get_by_test_id("withdrawn-count").inner_text() == "1 of 4"
     assert _numbers(gov, "withdrawals") == {"Radiotherapy suite 1 (LINAC 1)": "1"}
     assert _numbers(gov, "incidents-by-kind") == {
         "Covert recording": "2",

@@ -60,7 +60,8 @@ def _long_data(service: Any, staff_ids: dict[str, int]) -> dict[str, str]:
     for who in (staff_ids["alice"], staff_ids["bob"], long_staff.id):
         service.decide(who, withdrawn.request.code, "agree")
     service.withdraw(staff_ids["bob"], withdrawn.request.code, f"Please see {LINK} {NOTE}"[:500])
-    service.decide(long_staff.id, declined.request.code, "decline", ("Declined" + LINK * 4)[:500])
+    for who in (staff_ids["alice"], staff_ids["bob"], long_staff.id):  # everyone declines: no permit
+        service.decide(who, declined.request.code, "decline", ("Declined" + LINK * 4)[:500])
     service.log_incident(
         staff_ids["carol"],
         NewIncident(area_id="chemo-day-unit", kind="covert_recording", occurred_at=service.clock(), description=NOTE),

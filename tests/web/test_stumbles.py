@@ -129,15 +129,26 @@ def test_12_declines_read_plainly_and_the_audit_page_is_in_words(browser, base_u
 
     patient = phone(browser)
     patient.goto(f"{base_url}/r/{created.token}")
+    assert patient.get_by_test_id("request-state").inner_text() == "Waiting for staff"  # Alice has not answered
+
+    alice = staff_page(browser, base_url, "alice")
+    alice.locator(f'article[data-request="{code}"]').get_by_role("link", name="Agree", exact=True).click()
+    alice.get_by_role("button", name="Yes, agree").click()
+    alice.wait_for_url(f"{base_url}/staff")
+    patient.reload()
     notice = patient.get_by_test_id("declined-notice").inner_text()
-    assert "Bob Ray (radiographer) declined: do not record Bob Ray (radiographer)." in notice
+    assert ("Bob Ray (radiographer) declined: do not record Bob Ray (radiographer); "
+            "the permit covers Alice Ng (RN) only.") in notice  # fmt: skip
     assert "I am not comfortable being filmed" in notice
-    assert "No permit was issued" in notice
+    card = patient.locator("section.permit")
+    assert card.get_by_test_id("covered-staff").inner_text() == "Alice Ng (RN)"
+    assert "not to be recorded: Bob Ray (radiographer)." in card.get_by_test_id("declined-staff").inner_text()
 
     gov = staff_page(browser, base_url, "gov")
     gov.goto(f"{base_url}/admin/audit")
     table = gov.locator("table").inner_text()
     assert f"Bob Ray (radiographer) declined request {code}." in table
+    assert f"Alice Ng (RN) agreed to request {code}." in table
     assert "The patient asked to record (video; to share with family and friends) in Radiotherapy suite 1" in table
     assert not re.search(r"\b(request\.created|decision\.recorded|staff:bob)\b", table)
 

@@ -24,6 +24,7 @@ _RESTRICTIONS = {
     Condition.NO_SCREENS_OR_RECORDS,
     Condition.NO_PUBLISHING,
     Condition.STAFF_UNIDENTIFIABLE,
+    Condition.DECLINED_STAFF_NOT_RECORDED,
 }
 _ACTIVE = {RequestState.PERMITTED, RequestState.USED}
 
@@ -45,7 +46,11 @@ def consent(request: RequestView, policy: Policy) -> dict[str, Any]:
     if permit is None:
         raise ValueError("only requests with a permit become a Consent")
     end = min(permit.valid_until, permit.withdrawn_at) if permit.withdrawn_at else permit.valid_until
-    hidden = set(permit.unidentifiable_staff)
+    # The staff each staff condition names (display names).
+    named = {
+        Condition.STAFF_UNIDENTIFIABLE: sorted(permit.unidentifiable_staff),
+        Condition.DECLINED_STAFF_NOT_RECORDED: sorted(permit.declined_staff),
+    }
     provisions: list[dict[str, Any]] = [
         {"type": "permit", "code": [{"coding": [_coding("media", m.value)], "text": f"{m.value} recording"}]}
         for m in permit.media
@@ -55,9 +60,9 @@ def consent(request: RequestView, policy: Policy) -> dict[str, Any]:
         provision: dict[str, Any] = {"code": [code]}
         if condition.code in _RESTRICTIONS:
             provision["type"] = "deny"
-        if condition.code is Condition.STAFF_UNIDENTIFIABLE:
+        if named.get(condition.code):
             role = {"coding": [_coding("role", "staff")]}
-            provision["actor"] = [{"role": role, "reference": {"display": name}} for name in sorted(hidden)]
+            provision["actor"] = [{"role": role, "reference": {"display": name}} for name in named[condition.code]]
         provisions.append(provision)
 
     return {

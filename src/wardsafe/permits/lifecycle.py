@@ -38,7 +38,7 @@ TRANSITIONS: dict[tuple[RequestState, Event], frozenset[RequestState]] = {
 # Why an event is refused in a state, in words a patient or a nurse understands.
 _REFUSAL = {
     S.REFUSED: "the policy does not allow this request",
-    S.DECLINED: "a member of staff declined this request",
+    S.DECLINED: "every member of staff involved declined this request",
     S.WITHDRAWN: "permission was withdrawn",
     S.CANCELLED: "the request was cancelled",
     S.EXPIRED: "the request or permit has expired",
@@ -129,8 +129,10 @@ def decide(
     """Records ``staff``'s own decision and returns the new state and all decisions so far.
 
     Only a staff member involved in the request decides, and only for themself (``staff`` is the
-    person logged in). A decision may be changed while the request is pending. One decline ends the
-    request; when every involved person has agreed (in either way), the permit is issued.
+    person logged in). A decision may be changed while the request is pending. The request waits until
+    every involved person has decided. Then, if anyone agreed (in either way), the permit is issued for
+    them, and whoever declined is left out of it (they must not be recorded: see
+    :func:`permit_conditions`); if everyone declined, the request is declined.
     """
     involved_set = set(involved)
     if staff not in involved_set:
@@ -138,17 +140,22 @@ def decide(
     check_transition(state, Event.DECIDE)
     updated = {who: kind for who, kind in decisions.items() if who in involved_set}
     updated[staff] = decision
-    if any(kind is DecisionKind.DECLINE for kind in updated.values()):
+    if not involved_set <= updated.keys():
+        return S.PENDING, updated
+    if all(kind is DecisionKind.DECLINE for kind in updated.values()):
         return S.DECLINED, updated
-    if involved_set <= updated.keys():
-        return S.PERMITTED, updated
-    return S.PENDING, updated
+    return S.PERMITTED, updated
 
 
 def permit_conditions(policy_conditions: Conditions, decisions: Mapping[str, DecisionKind]) -> Conditions:
-    """The permit's conditions: the policy's, plus hiding every staff member who agreed only if unidentifiable."""
+    """The permit's conditions: the policy's, plus hiding every staff member who agreed only if
+    unidentifiable, plus leaving out (not recording) every staff member who declined."""
+    extra = Conditions()
     hidden = frozenset(who for who, kind in decisions.items() if kind is DecisionKind.AGREE_IF_UNIDENTIFIABLE)
-    extra = Conditions(frozenset({Condition.STAFF_UNIDENTIFIABLE}), hidden) if hidden else Conditions()
+    if hidden:
+        extra = extra | Conditions(frozenset({Condition.STAFF_UNIDENTIFIABLE}), hidden)
+    if any(kind is DecisionKind.DECLINE for kind in decisions.values()):
+        extra = extra | Conditions(frozenset({Condition.DECLINED_STAFF_NOT_RECORDED}))
     return policy_conditions | extra
 
 

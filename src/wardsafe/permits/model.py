@@ -57,7 +57,7 @@ class RequestState(StrEnum):
 
     REFUSED = "refused"  # the policy never allows it; final
     PENDING = "pending"  # waiting for staff decisions
-    DECLINED = "declined"  # a staff member declined; final
+    DECLINED = "declined"  # every staff member involved declined; final
     PERMITTED = "permitted"  # a permit is in force
     USED = "used"  # the permit was used for publishing; can no longer be withdrawn
     WITHDRAWN = "withdrawn"  # a staff member withdrew before use; final
@@ -84,6 +84,7 @@ class Condition(StrEnum):
     NO_SCREENS_OR_RECORDS = "no_screens_or_records"
     STAFF_MAY_VIEW = "staff_may_view"
     STAFF_UNIDENTIFIABLE = "staff_unidentifiable"  # some staff must have face and badge hidden
+    DECLINED_STAFF_NOT_RECORDED = "declined_staff_not_recorded"  # staff who declined are left out of it
     NO_PUBLISHING = "no_publishing"  # for personal record or family only; not for social media
     NOTICE_BEFORE_RECORDING = "notice_before_recording"  # tell everyone present before starting
     REDACT_BEFORE_SHARING = "redact_before_sharing"  # pass the recording through WardSafe before sharing
@@ -94,6 +95,9 @@ CONDITION_TEXT: dict[Condition, str] = {
     Condition.NO_SCREENS_OR_RECORDS: "No screens, whiteboards or written records may be in shot.",
     Condition.STAFF_MAY_VIEW: "Staff may ask to see the recording, and may ask for parts to be deleted.",
     Condition.STAFF_UNIDENTIFIABLE: "Some staff must not be identifiable: their face and name badge must be hidden.",
+    Condition.DECLINED_STAFF_NOT_RECORDED: (
+        "Staff who declined must not be recorded, seen or heard; if they are caught by accident, they must be hidden."
+    ),
     Condition.NO_PUBLISHING: "For your own record and family only: not to be posted publicly.",
     Condition.NOTICE_BEFORE_RECORDING: "Tell everyone present before you start recording.",
     Condition.REDACT_BEFORE_SHARING: "Pass the recording through WardSafe before sharing it.",

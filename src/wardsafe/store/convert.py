@@ -73,6 +73,7 @@ def permit_view(policy: Policy, request: RecordingRequest, state: RequestState) 
         (inv.staff.display_name for inv in request.involvements if inv.staff_id == permit.withdrawn_by), None
     )
     codes = Conditions(frozenset(Condition(c) for c in json_list(permit.conditions))).sorted_codes()
+    decided = [(inv.staff.display_name, inv.decision) for inv in request.involvements if inv.decision]
     return PermitView(
         code=permit.code,
         request_code=request.code,
@@ -86,6 +87,8 @@ def permit_view(policy: Policy, request: RecordingRequest, state: RequestState) 
         conditions=[ConditionView(code=c, text=CONDITION_TEXT[c]) for c in codes],
         unidentifiable_staff=[names.get(u, u) for u in json_list(permit.unidentifiable_staff)],
         patient_name=request.patient_name,
+        covered_staff=[name for name, kind in decided if kind != DecisionKind.DECLINE.value],
+        declined_staff=[name for name, kind in decided if kind == DecisionKind.DECLINE.value],
         used_at=permit.used_at,
         withdrawn_at=permit.withdrawn_at,
         withdrawn_by=withdrawn_by,

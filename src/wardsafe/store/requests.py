@@ -294,9 +294,10 @@ class RequestsPart(ServiceCore):
     def decide(
         self, staff_id: int, request_code: str, decision: DecisionKind, reason: str | None = None
     ) -> RequestView:
-        """Records the staff member's OWN decision (changeable while pending). Issues the permit when the
-        last involved staff member agrees; a decline ends the request. NotAllowed if they are not involved
-        or the area is not theirs; InvalidTransition if the request is no longer pending."""
+        """Records the staff member's OWN decision (changeable while pending). When the last involved staff
+        member has decided, issues the permit for those who agreed (leaving out any who declined), or
+        declines the request if all declined. NotAllowed if they are not involved or the area is not
+        theirs; InvalidTransition if the request is no longer pending."""
         reason = clean_text(reason, "the reason", 500, required=False, multiline=True)
         with self._write() as session:
             now = self._now()

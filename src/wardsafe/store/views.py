@@ -156,6 +156,10 @@ class PermitView(View):
     conditions: list[ConditionView]
     unidentifiable_staff: list[str]  # display names of staff who must not be identifiable
     patient_name: str
+    # Display names of the staff it covers (they agreed, in either way) and of those who declined: the
+    # permit is issued for the first; the second must not be recorded.
+    covered_staff: list[str] = []
+    declined_staff: list[str] = []
     used_at: datetime | None = None
     withdrawn_at: datetime | None = None
     withdrawn_by: str | None = None  # display name

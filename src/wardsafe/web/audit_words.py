@@ -66,10 +66,10 @@ def describe(entry: AuditEntryView, words: Wording) -> str:
             "agree_if_unidentifiable": f"{who} agreed to request {code} only if not identifiable.",
             "decline": f"{who} declined request {code}.",
         }.get(str(d.get("decision")), f"{who} decided on request {code}."),
-        "request.declined": lambda d: f"Request {code} was declined: no permit will be issued.",
+        "request.declined": lambda d: f"Request {code} was declined by everyone involved: no permit will be issued.",
         "permit.issued": lambda d: (
             f"Permit {d.get('permit')} was issued for request {code}"
-            + (" at once, as the area's rules allow" if entry.actor == "system" else " when every staff member agreed")
+            + (" at once, as the area's rules allow" if entry.actor == "system" else " after the staff decided")
             + f"; valid until {_when(d.get('valid_until'), words.timezone)}."
             + (
                 f" Not to be identifiable: {_list(d.get('unidentifiable_staff'), words.staff)}."

@@ -153,7 +153,7 @@ DECISION_POINTS: dict[DecisionKind, tuple[str, str, list[str]]] = {
         "Yes, decline",
         [
             "The patient will see that you declined and that they must not record you.",
-            "One decline ends the request: no permit is issued for it, even if others agreed.",
+            "If others agree, the permit covers only them, and tells the patient not to record you.",
         ],
     ),
 }
