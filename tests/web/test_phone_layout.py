@@ -99,6 +99,7 @@ def test_13_no_page_scrolls_sideways_at_390px_with_long_real_data(  # type: igno
         "all requests": ("gov", "/admin/requests"),
         "incidents": ("gov", "/admin/incidents"),
         "audit": ("gov", "/admin/audit"),
+        "staff accounts": ("gov", "/admin/staff"),
         "signs": ("gov", "/admin/signs"),
         "sign": ("gov", "/admin/signs/radiotherapy-1"),
     }

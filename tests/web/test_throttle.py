@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from wardsafe.web.context import SIGN_IN_FAILED, WebLimits
+from web.browsing import staff_page
 from web.helpers import csrf_of
 from web.live import running_server
 
@@ -63,6 +64,8 @@ def test_failures_slow_then_lock_the_account_whatever_the_address(service, clock
     assert service.authenticate("alice", "alice-password") is None
     clock.advance(minutes=1)
     assert service.authenticate("alice", "alice-password") is not None  # unlocked after 15 minutes
+    expired = service.audit_entries(None)[0]  # and the trail says when the lock ran out
+    assert (expired.action, expired.subject, expired.actor) == ("staff.lock_expired", "staff:alice", "system")
     assert service.authenticate("bob", "bob-password") is not None  # nobody else was affected
 
 
@@ -106,3 +109,25 @@ def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(app) -> None:  #
 def test_x_forwarded_for_from_a_configured_proxy_names_the_client(app) -> None:  # type: ignore[no-untyped-def]
     with running_server(app, trusted_proxies="127.0.0.1") as base:
         assert failed_sign_ins(base) == [401, 401, 401, 401]  # four different clients behind the proxy
+
+
+def test_governance_unlock_an_account_on_the_staff_page(browser, base_url: str, service, clock) -> None:  # type: ignore[no-untyped-def]
+    lock_out(service, clock, "bob")
+    gov = staff_page(browser, base_url, "gov")
+    gov.get_by_role("link", name="Staff", exact=True).click()
+    row = gov.locator('tr[data-account="bob"]')
+    assert row.get_by_test_id("locked").inner_text().startswith("Locked until")
+    assert gov.locator('tr[data-account="alice"]').inner_text().endswith("Can sign in")
+    row.get_by_role("button", name="Unlock Bob Ray (radiographer)").click()
+    assert gov.get_by_role("status").inner_text() == "Bob Ray (radiographer) can sign in again."
+    assert gov.locator('tr[data-account="bob"]').get_by_test_id("locked").count() == 0
+    assert service.authenticate("bob", "bob-password") is not None
+    unlocked = service.audit_entries(None)[0]
+    assert (unlocked.action, unlocked.subject, unlocked.actor) == ("staff.unlocked", "staff:bob", "staff:gov")
+
+
+def test_only_governance_see_and_unlock_accounts(client) -> None:  # type: ignore[no-untyped-def]
+    sign_in_page(client, "alice", "alice-password")
+    assert client.get("/admin/staff").status_code == 403
+    headers = {"X-CSRF-Token": csrf_of(client, "/staff")}
+    assert client.post("/api/admin/staff/bob/unlock", headers=headers).status_code == 403

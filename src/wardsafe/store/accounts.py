@@ -92,7 +92,13 @@ class AccountsPart(ServiceCore):
             view = convert.staff_view(staff) if staff is not None else None
             stored = staff.password_hash if staff is not None and staff.active else None
             locked = staff is not None and staff.locked_until is not None and staff.locked_until > now
-            had_failures = staff is not None and staff.failed_logins > 0
+            had_failures = staff is not None and (staff.failed_logins > 0 or staff.locked_until is not None)
+            # A lock (not a short wait: that keeps its count of failures) whose time is up is lifted here, audited.
+            lock_ended = (
+                staff is not None and not locked and staff.locked_until is not None and staff.failed_logins == 0
+            )
+        if lock_ended and view is not None:
+            self._end_expired_lock(view.id)
         # Verified outside the transaction: argon2 takes tens of milliseconds and holds no lock. A locked
         # account is still verified, so that the answer takes as long as any other.
         good = verify_password(stored, password)
@@ -105,8 +111,19 @@ class AccountsPart(ServiceCore):
             with self._write() as session:
                 row = session.get(Staff, view.id)
                 if row is not None:
-                    row.failed_logins = 0
+                    row.failed_logins, row.locked_until = 0, None
         return view
+
+    def _end_expired_lock(self, staff_id: int) -> None:
+        with self._write() as session:
+            now = self._now()
+            staff = session.execute(select(Staff).where(Staff.id == staff_id).with_for_update()).scalar_one()
+            until = staff.locked_until
+            if until is None or until > now or staff.failed_logins:
+                return  # another sign-in got here first, or this is a short wait
+            staff.locked_until = None
+            account = f"staff:{staff.username}"
+            self._audit(session, now, "system", "staff.lock_expired", account, until=until.isoformat())
 
     def _count_failed_login(self, staff_id: int) -> None:
         rules = self.rules

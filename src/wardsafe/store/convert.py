@@ -60,6 +60,7 @@ def staff_view(staff: Staff) -> StaffView:
         role=staff.role,  # type: ignore[arg-type]
         areas=staff.area_ids,
         active=staff.active,
+        locked_until=staff.locked_until,
     )
 
 

@@ -114,6 +114,8 @@ class StaffView(View):
     role: Role
     areas: list[str]
     active: bool
+    # Until when sign-in is refused after failed attempts (a short wait, or a lock); None when it is not.
+    locked_until: datetime | None = None
 
 
 class PolicyAnswer(View):

@@ -253,3 +253,19 @@ def admin_requests(
 ) -> list[RequestView]:
     """Every request with its decisions, newest first (governance staff only)."""
     return service(request).admin_requests(require_staff(request).id, state)
+
+
+@router.get("/admin/staff", tags=["governance"], responses=_answers(401, 403))
+def admin_staff(request: Request, _session: StaffSession = None) -> list[StaffView]:
+    """Every staff account, with any lock after failed sign-ins (governance staff only)."""
+    return service(request).list_staff(require_staff(request).id)
+
+
+@router.post("/admin/staff/{username}/unlock", tags=["governance"], responses=_answers(401, 403, 404))
+def unlock_staff(
+    request: Request, username: str, x_csrf_token: CsrfToken = None, _session: StaffSession = None
+) -> StaffView:
+    """Lifts the lock failed sign-ins put on an account (governance staff only). Audited."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    return service(request).unlock_staff(username, actor_id=staff.id)

@@ -97,6 +97,9 @@ def describe(entry: AuditEntryView, words: Wording) -> str:
             f"until {_when(d.get('until'), words.timezone)}."
         ),
         "staff.unlocked": lambda d: f"{who} unlocked the staff account {account}.",
+        "staff.lock_expired": lambda d: (
+            f"The lock on the staff account {account} ran out at {_when(d.get('until'), words.timezone)}."
+        ),
         "staff.signed_out_everywhere": lambda d: (
             f"{who} signed the staff account {account} out everywhere ({d.get('sessions')} session(s) ended)."
         ),

@@ -8,9 +8,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wardsafe.permits.errors import NotAllowed
 from wardsafe.permits.model import RequestState
@@ -18,7 +19,7 @@ from wardsafe.store.service import StaffView
 from wardsafe.store.views import AreaMonthCount, Tally, area_name
 from wardsafe.web.audit_words import Wording, describe
 from wardsafe.web.chart import Bar, Count, bar_chart_svg, bars_svg
-from wardsafe.web.context import public_link, render, require_staff, service, unreachable_host
+from wardsafe.web.context import check_csrf, flash, public_link, render, require_staff, service, unreachable_host
 from wardsafe.web.labels import label
 from wardsafe.web.qr import qr_svg
 from wardsafe.web.timefmt import duration
@@ -80,6 +81,24 @@ def admin_export(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get("/admin/staff", response_class=HTMLResponse, name="admin_staff")
+def admin_staff(request: Request) -> HTMLResponse:
+    """Every staff account: role, areas, whether it may sign in, and any lock after failed sign-ins."""
+    staff = _governor(request)
+    accounts = service(request).list_staff(staff.id)
+    return render(request, "admin_staff.html", {"accounts": accounts, "now": service(request).clock()}, staff=staff)
+
+
+@router.post("/admin/staff/{username}/unlock", name="admin_unlock_staff")
+def admin_unlock_staff(request: Request, username: str, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Lifts a lock after failed sign-ins (audited), then shows the accounts again."""
+    staff = _governor(request)
+    check_csrf(request, csrf_token)
+    unlocked = service(request).unlock_staff(username, actor_id=staff.id)
+    flash(request, f"{unlocked.display_name} can sign in again.")
+    return RedirectResponse(request.url_for("admin_staff").path, status_code=303)
 
 
 @router.get("/admin/incidents", response_class=HTMLResponse, name="admin_incidents")
