@@ -192,6 +192,17 @@ def test_half_a_face_found_beside_the_whole_face_is_the_same_person() -> None:
     assert sorted(p.track_ids for p in people) == [[1, 2], [3]]
 
 
+def test_a_track_that_slid_half_off_a_face_while_a_new_one_took_it_is_the_same_person() -> None:
+    # The tracker follows face 1 until frame 30, then its track slides half off the face (onto the hair
+    # beside it) while a new track picks up the whole face: both are on screen at once, half overlapping.
+    slid = face_track(1, 1, keys(0, 30))
+    slid.observations += face_track(1, 1, keys(35, 55), score=0.5, part=(0.5, 0.0, 1.5, 1.0)).observations
+    took_over = face_track(2, 1, keys(35, 55))
+    other = face_track(3, 2, keys(0, 55))
+    people = group_people([slid, took_over, other], book_for([slid, took_over, other]), FPS)
+    assert sorted(p.track_ids for p in people) == [[1, 2], [3]]
+
+
 def test_a_weak_track_on_a_face_joins_that_person_and_is_not_offered_alone() -> None:
     face = face_track(1, 1, keys(0, 55))
     ear = face_track(2, 1, keys(5, 45), score=0.08, part=(0.7, 0.3, 1.05, 0.8))  # never confirmed
