@@ -10,7 +10,7 @@ from __future__ import annotations
 from wardsafe.config import get_settings
 from wardsafe.detect.face_regions import FaceRegions, SmallFaces
 from wardsafe.detect.faces import check_precision, load_face_detector
-from wardsafe.detect.seam import Detectors
+from wardsafe.detect.seam import Detectors, SpeechDetector
 from wardsafe.redact.options import RedactOptions
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
@@ -27,4 +27,9 @@ def build_detectors(options: RedactOptions) -> Detectors:
     precision = check_precision(settings.video_model_precision)
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
                         long_side=options.detect_long_side, second_opinion=SECOND_OPINION_VARIANTS)
-    return Detectors(regions=[faces, SmallFaces(faces)])
+    speech: list[SpeechDetector] = []
+    if options.audio in ("bleep", "mute"):
+        from wardsafe.detect.speech import WhisperSpeech, load_speech_model
+
+        speech.append(WhisperSpeech(load_speech_model(), options.hide_names, options.keep_names))
+    return Detectors(regions=[faces, SmallFaces(faces)], speech=speech)
