@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.speech.synth import ESPEAK, Piece, synthesise
 
 WARDSAFE = Path(sys.executable).with_name("wardsafe")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-
 from tests.speech.conftest import FIXTURES, wardsafe
 from tests.speech.synth import Piece, decode, hidden_share, read_wav
 
