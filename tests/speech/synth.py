@@ -91,10 +91,15 @@ def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1) -> 
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """int16 samples (frames x channels) and rate of a PCM WAV."""
-    with wave.open(str(path)) as reader:
-        data = np.frombuffer(reader.readframes(reader.getnframes()), np.int16)
-        return data.reshape(-1, reader.getnchannels()), reader.getframerate()
+    """int16 samples (frames x channels) and rate of a 16-bit PCM WAV (any channel layout), as stored."""
+    out: list[np.ndarray] = []
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name == "pcm_s16le", stream.codec_context.name
+        channels = stream.codec_context.channels
+        for frame in container.decode(stream):
+            out.append(frame.to_ndarray().reshape(-1, channels))
+        return np.concatenate(out), stream.codec_context.sample_rate
 
 
 def decode(path: Path) -> tuple[np.ndarray, int]:

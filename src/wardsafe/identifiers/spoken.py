@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from wardsafe.identifiers.analyzer import IdentifierAnalyzer, find_identifiers
 from wardsafe.identifiers.model import IdentifierType
 from wardsafe.identifiers.names import STOP_WORDS, TITLES
+from wardsafe.identifiers.permit_names import KeepNames
 
 _UNITS = {"zero": 0, "nought": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
           "six": 6, "seven": 7, "eight": 8, "nine": 9}
@@ -274,6 +275,7 @@ def find_in_speech(
 ) -> list[Finding]:
     """Identifiers in timed words, each as the whole phrases (and so the words) it touches, in order."""
     phrases = normalise(words)
+    kept = KeepNames(keep_names, hide_names)
     found: set[Finding] = set()
     start = 0
     while start < len(phrases):
@@ -286,7 +288,9 @@ def find_in_speech(
                 found.add(Finding(str(ident.type), window[touched[0]].first, window[touched[-1]].last))
                 claimed.update(touched)
         for first, last in titled_names(words, window):
-            found.add(Finding(str(IdentifierType.NAME), first, last))
+            if not kept.parts or not all(_core(w.text).rstrip(".") in kept.parts | TITLES
+                                         for w in words[first: last + 1]):
+                found.add(Finding(str(IdentifierType.NAME), first, last))
         for n, phrase in enumerate(window):
             if n in claimed:
                 continue

@@ -218,7 +218,9 @@ def _reencode(source: Path, target: Path, container_format: str, encoder: str, b
         out = dst.add_stream(encoder, rate=out_rate, layout=_named_layout(first.layout, encoder))
         assert isinstance(out, av.audio.stream.AudioStream)
         if encoder.startswith("pcm_"):
-            out.codec_context.format = first.format
+            # PCM in, PCM out: the same sample format, so every sample not hidden is written back bit for bit
+            out.codec_context.format = first.format if first.format.name in ("u8", "s16", "s32", "flt", "dbl") \
+                else "s16"
         else:  # a lossy input keeps its bit rate; PCM's would be far too high for a lossy encoder
             out.codec_context.bit_rate = min(bit_rate or DEFAULT_BIT_RATE, MAX_BIT_RATE) \
                 if bit_rate and bit_rate <= MAX_BIT_RATE else DEFAULT_BIT_RATE
