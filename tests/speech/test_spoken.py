@@ -51,3 +51,11 @@ def test_names_to_hide_and_to_keep() -> None:
     text = "Sarah Jones and doctor Patel and the nurse said hello to Sarah"
     found = hidden(text, hide_names=("Sam Patel",), keep_names=("Sarah Jones",))
     assert found == [("NAME", "doctor Patel")]
+
+
+def test_misheard_forms_still_hide() -> None:
+    # Whisper on synthetic speech: "no" and "low" for "oh", "on" for "of", an unknown first name
+    assert hidden("is. No 7 7 double low. 9 double 1, 2, 3, 4. We will") == [
+        ("PHONE", "No 7 7 double low. 9 double 1, 2, 3, 4.")]
+    assert hidden("birth? Second on July 1948, lovely") == [("DATE", "Second on July 1948,")]
+    assert hidden("name? Martyr Evans And your") == [("NAME", "Martyr Evans")]

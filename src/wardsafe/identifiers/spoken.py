@@ -24,7 +24,7 @@ from wardsafe.identifiers.permit_names import KeepNames
 _UNITS = {"zero": 0, "nought": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
           "six": 6, "seven": 7, "eight": 8, "nine": 9}
 # Words Whisper writes for a digit said among other digits ("for one two"); only read as digits there.
-_SOUNDALIKES = {"for": 4, "to": 2, "too": 2, "won": 1, "ate": 8}
+_SOUNDALIKES = {"for": 4, "to": 2, "too": 2, "won": 1, "ate": 8, "no": 0, "low": 0}
 _TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
           "seventeen": 17, "eighteen": 18, "nineteen": 19}
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
@@ -152,16 +152,17 @@ def _year(cores: Sequence[str], i: int) -> tuple[str, int] | None:
 
 def _date(cores: Sequence[str], i: int) -> tuple[str, int] | None:
     """A spoken date at ``i`` ("[the] fourteenth of March nineteen sixty one", "March the 14th 1961"),
-    written as "14 March 1961" (or without the year when none was said): (text, words used)."""
+    written as "14 March 1961" (or without the year when none was said): (text, words used). Up to two words
+    between the day and the month are taken as misheard ("second on July", "the third year of November")."""
     j = i + (1 if i < len(cores) and cores[i] == "the" else 0)
     day = _day(cores, j)
     if day is not None:
         k = j + day[1]
-        k += 1 if k < len(cores) and cores[k] == "of" else 0
-        month = _MONTH_OF.get(cores[k]) if k < len(cores) else None
-        if month is None:
+        gap = next((g for g in range(3) if k + g < len(cores) and cores[k + g] in _MONTH_OF), None)
+        if gap is None or any(_digit_group(c) is not None for c in cores[k: k + gap]):
             return None
-        k += 1
+        month = _MONTH_OF[cores[k + gap]]
+        k += gap + 1
         year = _year(cores, k)
         text = f"{day[0]} {month.title()}" + (f" {year[0]}" if year else "")
         return text, k + (year[1] if year else 0) - i
@@ -191,8 +192,9 @@ def _digits(cores: Sequence[str], i: int) -> tuple[str, int] | None:
         group = _digit_group(word)
         if group is not None:
             out.append(group)
-        elif word in _REPEATS and k + 1 < len(cores) and (cores[k + 1] in _UNITS or _digit_group(cores[k + 1])):
-            nxt = _digit_group(cores[k + 1]) or str(_UNITS[cores[k + 1]])
+        elif word in _REPEATS and k + 1 < len(cores) and (cores[k + 1] in _UNITS or cores[k + 1] in _SOUNDALIKES
+                                                          or _digit_group(cores[k + 1])):
+            nxt = _digit_group(cores[k + 1]) or str({**_SOUNDALIKES, **_UNITS}[cores[k + 1]])
             out.append(nxt[0] * _REPEATS[word] + nxt[1:])
             k += 1
         elif word in _UNITS:
@@ -301,7 +303,19 @@ def find_in_speech(
         if start + WINDOW >= len(phrases):
             break
         start += WINDOW - OVERLAP
-    return merge_findings(sorted(found, key=lambda f: (f.first, f.last)))
+    return merge_findings(sorted((_with_first_name(words, f) for f in found), key=lambda f: (f.first, f.last)))
+
+
+def _with_first_name(words: Sequence[Word], found: Finding) -> Finding:
+    """A name grown by the capitalised word before it (a first name the recogniser did not know: "Martyr
+    Evans" for "Margaret Evans"); uncertain means hide."""
+    if found.kind != str(IdentifierType.NAME) or found.first == 0:
+        return found
+    before = words[found.first - 1].text.strip()
+    core = _core(before)
+    if before[:1].isupper() and core.isalpha() and core not in _FUNCTION_WORDS and core != "i":
+        return Finding(found.kind, found.first - 1, found.last)
+    return found
 
 
 # Titles that are also ordinary words ("sister", "doctor", "nurse") name a person only when capitalised or
