@@ -36,7 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.speech.synth import Piece, hidden_share, read_wav, synthesise  # noqa: E402
+from tests.speech.synth import hidden_share, read_wav, synthesise  # noqa: E402
+
 from wardsafe.detect.registry import build_speech_detector  # noqa: E402
 from wardsafe.redact.audio import redact_audio_file  # noqa: E402
 from wardsafe.redact.options import RedactOptions  # noqa: E402
@@ -53,7 +54,8 @@ SCRIPTS: list[list[tuple[str, str | None]]] = [
      ("and what is your date of birth", None), ("second of July nineteen forty eight", "DATE_OF_BIRTH"),
      ("lovely, we will start the treatment shortly", None)],
     [("Doctor Williams", "NAME"), ("will see you in a moment", None),
-     ("the best number to call you on is", None), ("oh seven seven double oh, nine double one, two three four", "PHONE"),
+     ("the best number to call you on is", None),
+     ("oh seven seven double oh, nine double one, two three four", "PHONE"),
      ("we will ring you when the results are back", None)],
     [("This is", None), ("Mr James Patel", "NAME"), ("born on the", None),
      ("twenty first of October nineteen seventy nine", "DATE_OF_BIRTH"),

@@ -161,10 +161,10 @@ def _date(cores: Sequence[str], i: int) -> tuple[str, int] | None:
         gap = next((g for g in range(3) if k + g < len(cores) and cores[k + g] in _MONTH_OF), None)
         if gap is None or any(_digit_group(c) is not None for c in cores[k: k + gap]):
             return None
-        month = _MONTH_OF[cores[k + gap]]
+        named = _MONTH_OF[cores[k + gap]]
         k += gap + 1
         year = _year(cores, k)
-        text = f"{day[0]} {month.title()}" + (f" {year[0]}" if year else "")
+        text = f"{day[0]} {named.title()}" + (f" {year[0]}" if year else "")
         return text, k + (year[1] if year else 0) - i
     month = _MONTH_OF.get(cores[i]) if i < len(cores) else None
     if month is None or month == "may" and i + 1 < len(cores) and cores[i + 1] not in ("the",) \
