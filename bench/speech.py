@@ -188,7 +188,7 @@ def video(shared: Path) -> float:
     """Slow-down of `wardsafe redact` on a 720p clip with speech: bleep against keep (track copied)."""
     clip_dir = OUT / "clip720"
     if not (clip_dir / "clip.mp4").exists():
-        subprocess.run([sys.executable, str(shared / "tools" / "make_clip.py"), str(clip_dir), "300", "1280", "720"],
+        subprocess.run([sys.executable, str(shared / "tools" / "make_clip.py"), str(clip_dir), "600", "1280", "720"],
                        check=True, capture_output=True)
     made = next(p for p in clip_dir.glob("*.mp4"))
     with_sound = OUT / "clip720_speech.mp4"
