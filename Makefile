@@ -60,6 +60,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/faces.py
+	$(PY) bench/speech.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
