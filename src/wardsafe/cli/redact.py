@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.console import Console
@@ -11,15 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wardsafe.cli.models import prepare_int8_model
 from wardsafe.errors import InputError, RedactionError, WardSafeError
-from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from wardsafe.media.kinds import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.redact.job_paths import JobPaths
-from wardsafe.redact.options import FILTER_KINDS, RedactOptions
+from wardsafe.redact.options import AUDIO_MODES, FILTER_KINDS, AudioMode, RedactOptions
 
 if TYPE_CHECKING:
     from wardsafe.detect.seam import Detectors
     from wardsafe.redact.pipeline import JobOutcome
 
-_MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+_MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES | AUDIO_SUFFIXES
 
 
 def expand_keep(args: list[str]) -> list[str]:
@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def redact(
-        inputs: list[Path] = typer.Argument(..., help="Photos (JPEG, PNG, HEIC), videos (MP4, MOV, M4V) or folders."),
+        inputs: list[Path] = typer.Argument(
+            ..., help="Photos (JPEG, PNG, HEIC), videos (MP4, MOV, M4V), audio (WAV, M4A, AAC, MP3, OGG, Opus) or "
+                      "folders."),
         output: Path | None = typer.Option(
             None, "-o", "--output",
             help="Output file (its extension sets the format), or a folder. Default: NAME.redacted.EXT beside "
@@ -114,6 +116,17 @@ def register(app: typer.Typer) -> None:
             help="Face detection score above which a face is hidden (lower hides more). Default: tuned value.",
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+        audio: str = typer.Option(
+            "bleep", "--audio",
+            help="Spoken identifiers (names, dates of birth, NHS and phone numbers ...) in sound: bleep (a 1 kHz "
+                 "tone), mute (silence), keep (sound unchanged) or mute-all (the whole sound track silent).",
+        ),
+        hide_names: list[str] = typer.Option(
+            [], "--hide-name", help="A name to hide wherever it is said or written, in full or in part (repeatable)."
+        ),
+        keep_names: list[str] = typer.Option(
+            [], "--keep-name", help="A name to leave as it is, e.g. the patient's own (repeatable)."
+        ),
     ) -> None:
         """Hide every face in photos and videos, except people you choose to keep.
 
@@ -121,7 +134,11 @@ def register(app: typer.Typer) -> None:
         """  # noqa: E501 (one line per paragraph: the help text is wrapped by the terminal)
         if filter_kind not in FILTER_KINDS:
             raise InputError(f"--filter must be one of {', '.join(FILTER_KINDS)}, not {filter_kind!r}")
-        options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep))  # type: ignore[arg-type]
+        if audio not in AUDIO_MODES:
+            raise InputError(f"--audio must be one of {', '.join(AUDIO_MODES)}, not {audio!r}")
+        options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep),  # type: ignore[arg-type]
+                                audio=cast(AudioMode, audio), hide_names=tuple(hide_names),
+                                keep_names=tuple(keep_names))
         files = collect_inputs(inputs)
         many = len(files) > 1 or any(p.is_dir() for p in inputs)
         jobs = output_paths(files, output, report, many)
@@ -187,6 +204,11 @@ def _print_outcome(console: Console, src: Path, outcome: JobOutcome, plan: bool)
             console.print(f"  person {person['id']:>3}{where}")
         console.print(f"  plan: {outcome.written[0]}\n  contact sheet: {outcome.written[1]}")
         console.print("  keep your own face with: --keep PERSON [PERSON ...]")
+        return
+    sound = outcome.report.get("audio")
+    if outcome.result.kind == "audio" and sound is not None:
+        console.print(f"redacted {src.name} -> {outcome.written[0]}: {len(sound['spans_hidden'])} spoken "
+                      f"identifier span(s) hidden ({sound['mode']}); report: {outcome.written[1]}")
         return
     console.print(
         f"redacted {src.name} -> {outcome.written[0]}: {summary['faces_hidden']} face track(s) hidden, "

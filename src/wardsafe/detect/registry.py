@@ -7,14 +7,27 @@ the engine, which never loads a model itself. Models and their precision come fr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wardsafe.config import get_settings
 from wardsafe.detect.face_regions import FaceRegions, SmallFaces
 from wardsafe.detect.faces import check_precision, load_face_detector
-from wardsafe.detect.seam import Detectors
+from wardsafe.detect.seam import Detectors, SpeechDetector
 from wardsafe.redact.options import RedactOptions
+
+if TYPE_CHECKING:
+    from wardsafe.detect.speech import WhisperSpeech
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
 SECOND_OPINION_VARIANTS = ("short", "full")
+
+
+def build_speech_detector(options: RedactOptions) -> WhisperSpeech:
+    """The speech detector (Whisper, loaded once per process) with the run's names to hide and to keep;
+    also what ``wardsafe transcribe`` uses on its own."""
+    from wardsafe.detect.speech import WhisperSpeech, load_speech_model
+
+    return WhisperSpeech(load_speech_model(), options.hide_names, options.keep_names)
 
 
 def build_detectors(options: RedactOptions) -> Detectors:
@@ -27,4 +40,5 @@ def build_detectors(options: RedactOptions) -> Detectors:
     precision = check_precision(settings.video_model_precision)
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
                         long_side=options.detect_long_side, second_opinion=SECOND_OPINION_VARIANTS)
-    return Detectors(regions=[faces, SmallFaces(faces)])
+    speech: list[SpeechDetector] = [build_speech_detector(options)] if options.audio in ("bleep", "mute") else []
+    return Detectors(regions=[faces, SmallFaces(faces)], speech=speech)

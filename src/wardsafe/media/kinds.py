@@ -12,8 +12,7 @@ MediaKind = Literal["image", "video", "audio"]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v"}
-# Audio redaction is a later capability: these are recognised so the error can say so clearly.
-AUDIO_SUFFIXES = {".m4a", ".mp3", ".wav"}
+AUDIO_SUFFIXES = {".m4a", ".aac", ".mp3", ".wav", ".ogg", ".opus"}
 
 # ISO-BMFF brands (the ``ftyp`` box) that mean a HEIF/HEIC still image rather than a movie.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
@@ -39,7 +38,7 @@ def sniff(head: bytes) -> str:
 
     Used to word errors when a file's content does not match its name ("a PNG image named .mp4").
     Returns one of: "JPEG image", "PNG image", "HEIC image", "MP4/MOV video", "M4A audio",
-    "MP3 audio", "WAV audio", "GIF image", "WebP image", "text", "empty file", "unknown data".
+    "MP3 audio", "WAV audio", "Ogg audio", "AAC audio", "GIF image", "WebP image", "text", "empty file", "unknown data".
     """
     if not head:
         return "empty file"
@@ -56,10 +55,14 @@ def sniff(head: bytes) -> str:
         return "MP4/MOV video"
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
         return "MP4/MOV video"  # old QuickTime files may start without ftyp
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "AAC audio"  # ADTS: MPEG layer bits 00, which MP3 never uses
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "MP3 audio"
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         return "WAV audio"
+    if head.startswith(b"OggS"):
+        return "Ogg audio"
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "GIF image"
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":

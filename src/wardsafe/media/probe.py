@@ -73,7 +73,7 @@ def probe(path: Path) -> MediaInfo:
 
 
 def _expected(kind: str) -> str:
-    return {"video": "an MP4/MOV video", "audio": "an audio file (M4A, MP3, WAV)"}.get(kind, "a photo")
+    return {"video": "an MP4/MOV video", "audio": "an audio file (WAV, M4A/AAC, MP3, OGG/Opus)"}.get(kind, "a photo")
 
 
 def _reason(exc: BaseException) -> str:

@@ -9,7 +9,7 @@ everywhere without relying on a player honouring a display matrix.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,6 +19,8 @@ import numpy as np
 
 from wardsafe.errors import InputError, RedactionError
 
+# Edits one decoded sound frame (frames come in order), e.g. wardsafe.redact.audio.SampleHider.
+AudioEdit = Callable[[av.AudioFrame], av.AudioFrame]
 # Audio codecs that MP4/MOV can carry as they are; anything else is re-encoded to AAC.
 _COPYABLE_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus"}
 # libx264 "veryfast" keeps within the I/O budget on 2 cores; CRF 20 is visually transparent for phone video.
@@ -225,8 +227,11 @@ class VideoWriter:
     AAC otherwise). No metadata from the input is written: no location, device or creation time.
     """
 
-    def __init__(self, path: Path, reader: VideoReader, width: int, height: int) -> None:
+    def __init__(self, path: Path, reader: VideoReader, width: int, height: int,
+                 audio_edit: AudioEdit | None = None) -> None:
         self.path = Path(path)
+        # edits each decoded sound frame before it is encoded (spoken identifiers bleeped); None copies it
+        self.audio_edit = audio_edit
         self.reader = reader
         try:
             self.container = av.open(str(self.path), mode="w")
@@ -248,11 +253,11 @@ class VideoWriter:
 
     def _add_audio(self, audio_in: av.audio.stream.AudioStream) -> None:
         name = audio_in.codec_context.name
-        if name in _COPYABLE_AUDIO:
+        if name in _COPYABLE_AUDIO and self.audio_edit is None:
             self.audio_out = self.container.add_stream_from_template(audio_in)
         else:
             self.audio_out = self.container.add_stream("aac", rate=audio_in.codec_context.sample_rate or 48000)
-            self._audio_encoder = AudioReencoder(audio_in, self.audio_out)
+            self._audio_encoder = AudioReencoder(audio_in, self.audio_out, self.audio_edit)
         self.audio_out.metadata.clear()
 
     def write(self, frame: YuvFrame) -> None:
@@ -291,7 +296,9 @@ class VideoWriter:
 class AudioReencoder:
     """Decodes audio packets and encodes them to the output stream's codec (for PCM in MP4, say)."""
 
-    def __init__(self, audio_in: av.audio.stream.AudioStream, audio_out: av.audio.stream.AudioStream) -> None:
+    def __init__(self, audio_in: av.audio.stream.AudioStream, audio_out: av.audio.stream.AudioStream,
+                 edit: AudioEdit | None = None) -> None:
+        self.edit = edit
         self.audio_in = audio_in
         self.audio_out = audio_out
         self.resampler = av.AudioResampler(format="fltp", layout=audio_in.codec_context.layout.name or "stereo",
@@ -300,7 +307,8 @@ class AudioReencoder:
     def encode(self, packet: av.Packet) -> list[av.Packet]:
         """Decodes one input packet and returns the encoded output packets."""
         out: list[av.Packet] = []
-        for frame in self.audio_in.codec_context.decode(packet):
+        for decoded in self.audio_in.codec_context.decode(packet):
+            frame = self.edit(decoded) if self.edit is not None else decoded
             for resampled in self.resampler.resample(frame):
                 resampled.pts = None
                 out.extend(self.audio_out.encode(resampled))

@@ -18,7 +18,9 @@ from wardsafe.media.image import image_metadata
 from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.media.metadata import identifying_tags, video_metadata
 from wardsafe.media.probe import MediaInfo, probe
+from wardsafe.media.video import AudioEdit
 from wardsafe.redact.appearance import AppearanceBook
+from wardsafe.redact.audio_job import redact_audio_job, video_sound
 from wardsafe.redact.contact_sheet import write_contact_sheet
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
@@ -73,7 +75,9 @@ def run_job(
     """Redacts (or, with ``plan``, only plans) one file. Raises a WardSafeError on any failure."""
     info = probe(source)
     if info.kind == "audio":
-        raise InputError(f"{source.name}: is an audio file; this version redacts photos and videos only")
+        if plan:
+            raise InputError(f"{source.name}: --plan numbers the people in photos and videos; an audio file has none")
+        return JobOutcome(info, *redact_audio_job(source, info, paths, detectors, options))
     if info.kind == "video" and info.video_codec is None:
         raise InputError(f"{source.name}: has no video track")
     if plan:
@@ -82,15 +86,20 @@ def run_job(
     if paths.output.resolve() == source.resolve():
         raise InputError(f"{source.name}: output would overwrite the input; choose another name or folder")
     removed = identifying_metadata(source, info.kind)
+    # Spoken identifiers are found before the first frame is written; the writer bleeps them.
+    sound = video_sound(source, info, detectors, options) if info.kind == "video" else None
     with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
+        edit = sound.hider() if sound is not None else None
         if options.keep:
-            result = _keep_people(source, out_tmp, info, detectors, options, progress)
+            result = _keep_people(source, out_tmp, info, detectors, options, progress, edit)
         elif info.kind == "image":
             result = redact_photo(source, out_tmp, detectors, options)
         else:
-            result = redact_video(source, out_tmp, detectors, options, progress)
+            result = redact_video(source, out_tmp, detectors, options, progress, audio_edit=edit)
         _verify_output(out_tmp, info.kind, result)
         report = build_report(info, result, options, detectors, paths.output, removed)
+        if sound is not None:
+            report["audio"] = sound.report()
         write_report(report, report_tmp)
     return JobOutcome(info, result, report, [paths.output, paths.report])
 
@@ -125,7 +134,7 @@ def _find_people(
 
 def _keep_people(
     source: Path, target: Path, info: MediaInfo, detectors: Detectors, options: RedactOptions,
-    progress: Progress | None,
+    progress: Progress | None, audio_edit: AudioEdit | None = None,
 ) -> RedactionResult:
     """Redacts leaving the people ``options.keep`` visible: numbers the people as a plan does, then renders.
 
@@ -152,7 +161,7 @@ def _keep_people(
         result = redact_photo(source, target, detectors, options, keep=keep, replay=found.tracks, others=others)
     else:
         result = redact_video(source, target, detectors, options, halves[1] if halves else None, keep=keep,
-                              replay=found.recording, others=others)
+                              replay=found.recording, others=others, audio_edit=audio_edit)
     result.people, result.kept_tracks = found.people, keep
     # the job's time is both readings'
     result.timings = {k: found.timings.get(k, 0.0) + result.timings.get(k, 0.0) for k in found.timings | result.timings}

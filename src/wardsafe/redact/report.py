@@ -90,7 +90,8 @@ def build_report(
             "detection_stride": options.stride if result.kind == "video" else None,
             "detection_long_side": options.detect_long_side if result.kind == "video" else None,
         },
-        "models": detectors.describe(),
+        # the speech model only where there was sound to hear
+        "models": [m for m in detectors.describe() if m["kind"] != "speech" or result.has_audio],
         "summary": {
             "faces_tracked": faces.get("tracked", 0),
             "faces_hidden": faces.get("hidden", 0),

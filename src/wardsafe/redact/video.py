@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_kind
 from wardsafe.errors import InputError
-from wardsafe.media.video import VideoReader, VideoWriter, YuvFrame
+from wardsafe.media.video import AudioEdit, VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
@@ -46,6 +46,7 @@ def redact_video(
     replay: Recording | None = None,
     appearances: AppearanceBook | None = None,
     others: frozenset[int] | None = None,
+    audio_edit: AudioEdit | None = None,
 ) -> RedactionResult:
     """Redacts ``source`` into ``target`` (or only plans the tracks when ``target`` is None).
 
@@ -57,7 +58,8 @@ def redact_video(
 
     Raises InputError for a damaged input and RedactionError if a stage fails; the caller
     writes ``target`` through :func:`wardsafe.media.atomic.atomic_output` so that a failure
-    leaves no file.
+    leaves no file. ``audio_edit`` (spoken identifiers found beforehand) edits the sound track as it is
+    re-encoded; without it the track is copied unchanged.
     """
     started = time.perf_counter()
     timings = {"detect_s": 0.0, "look_again_s": 0.0}
@@ -151,7 +153,7 @@ def redact_video(
                 result.pad_frames = pad
                 lag = pad + max_gap + slowest * stride
                 if target is not None:
-                    writer = VideoWriter(target, reader, frame.width, frame.height)
+                    writer = VideoWriter(target, reader, frame.width, frame.height, audio_edit)
             assert tracker is not None
             if frame.index % stride == 0:
                 frame.key = key = frame.index // stride

@@ -1,0 +1,61 @@
+"""Spoken forms as a speech recogniser writes them, normalised and matched by the shared recognisers."""
+
+from __future__ import annotations
+
+import pytest
+
+from wardsafe.identifiers.spoken import Word, find_in_speech, join_phrases, normalise
+
+
+def words(text: str) -> list[Word]:
+    return [Word(t, float(i), i + 0.8) for i, t in enumerate(text.split())]
+
+
+def hidden(text: str, **names: tuple[str, ...]) -> list[tuple[str, str]]:
+    ws = words(text)
+    return [(f.kind, " ".join(w.text for w in ws[f.first: f.last + 1])) for f in find_in_speech(ws, **names)]
+
+
+@pytest.mark.parametrize(("said", "written"), [
+    ("nine four three four seven six five nine one nine", "9434765919"),
+    ("943, 476, 591, 9", "9434765919"),
+    ("oh seven seven double oh nine hundred", "07700900"),
+    ("the fourteenth of March nineteen sixty one", "14 March 1961"),
+    ("March the 14th 1961", "14 March 1961"),
+    ("2nd July '48", "2 July '48"),
+    ("twenty-first of June two thousand and five", "21 June 2005"),
+    ("on the first of May nineteen oh five", "on 1 May 1905"),
+    ("triple three for one two", "333412"),
+])
+def test_spoken_forms_are_written(said: str, written: str) -> None:
+    assert join_phrases(normalise(words(said)))[0] == written
+
+
+def test_identifiers_in_speech_cover_their_whole_phrase() -> None:
+    found = hidden("good morning mrs okafor can you confirm your date of birth the fourteenth of march "
+                   "nineteen sixty one and your NHS number is 943, 476, 591, 9 thank you")
+    assert found == [("NAME", "mrs okafor"),
+                     ("DATE_OF_BIRTH", "the fourteenth of march nineteen sixty one"),
+                     ("NHS_NUMBER", "943, 476, 591, 9")]
+
+
+def test_partly_heard_numbers_and_dates_are_hidden_whole() -> None:
+    # a digit misheard ("ten") still leaves a long number; a date without a year is still a date
+    assert hidden("it is four three ten one three four five five thanks") == [
+        ("NUMBER", "four three ten one three four five five")]
+    assert hidden("see you on the fourteenth of March then") == [("DATE", "the fourteenth of March")]
+    assert hidden("I went for one two days") == []  # three digits are not an identifier
+
+
+def test_names_to_hide_and_to_keep() -> None:
+    text = "Sarah Jones and doctor Patel and the nurse said hello to Sarah"
+    found = hidden(text, hide_names=("Sam Patel",), keep_names=("Sarah Jones",))
+    assert found == [("NAME", "doctor Patel")]
+
+
+def test_misheard_forms_still_hide() -> None:
+    # Whisper on synthetic speech: "no" and "low" for "oh", "on" for "of", an unknown first name
+    assert hidden("is. No 7 7 double low. 9 double 1, 2, 3, 4. We will") == [
+        ("PHONE", "No 7 7 double low. 9 double 1, 2, 3, 4.")]
+    assert hidden("birth? Second on July 1948, lovely") == [("DATE", "Second on July 1948,")]
+    assert hidden("name? Martyr Evans And your") == [("NAME", "Martyr Evans")]
