@@ -108,6 +108,10 @@ class Settings:
     # Requests awaiting one staff member's decision at once; more are refused, so that one flood of
     # requests cannot bury a colleague's inbox.
     max_pending_per_staff: int = field(default_factory=lambda: _env_int("WARDSAFE_MAX_PENDING_PER_STAFF", 50, 1))
+    # Largest recording a patient may upload (MiB); phone videos run to several hundred MB.
+    max_upload_mb: int = field(default_factory=lambda: _env_int("WARDSAFE_MAX_UPLOAD_MB", 2048, 1))
+    # Redaction jobs run by `wardsafe serve` at once ("local" queue; each job uses every core it can).
+    job_workers: int = field(default_factory=lambda: _env_int("WARDSAFE_JOB_WORKERS", 1, 0))
 
     @property
     def resolved_database_url(self) -> str:

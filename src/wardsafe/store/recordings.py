@@ -1,0 +1,207 @@
+"""Recordings uploaded under a permit and their jobs' rows: the part of the permission service the
+upload API, the job workers and the review pages share. Every change is audited in its transaction;
+audit details hold ids, states and counts only, never what was hidden."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wardsafe.jobs.plan import PermitFacts
+from wardsafe.permits.errors import InvalidTransition, NotFound
+from wardsafe.permits.model import Condition, Media, Purpose, RequestState
+from wardsafe.store.convert import json_list
+from wardsafe.store.core import ServiceCore
+from wardsafe.store.models import Recording, RecordingRequest, Staff
+
+STATES = ("queued", "running", "review", "released", "failed", "deleted")
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """A recording as the patient's API shows it."""
+
+    id: str
+    request_code: str
+    kind: str
+    state: str
+    progress: float
+    people: list[int] = field(default_factory=list)
+    keep: list[int] = field(default_factory=list)
+    hidden: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    original_path: str | None = None
+    output_path: str | None = None
+    report_path: str | None = None
+
+
+def _view(recording: Recording, code: str) -> RecordingView:
+    return RecordingView(
+        id=recording.id,
+        request_code=code,
+        kind=recording.kind,
+        state=recording.state,
+        progress=recording.progress,
+        people=[int(p) for p in json.loads(recording.people)],
+        keep=[int(p) for p in json.loads(recording.keep)],
+        hidden={str(k): int(v) for k, v in json.loads(recording.hidden).items()},
+        error=recording.error,
+        original_path=recording.original_path,
+        output_path=recording.output_path,
+        report_path=recording.report_path,
+    )
+
+
+class RecordingsPart(ServiceCore):
+    """Uploads, job state and review of recordings made under a permit."""
+
+    def permit_facts(self, token: str) -> PermitFacts:
+        """What of the permit decides the redaction plan; InvalidTransition unless it is in force."""
+        with self._read() as session:
+            request = self._request_by_token(session, token)
+            return self._facts_in_force(session, request)
+
+    def _facts_in_force(self, session: Session, request: RecordingRequest) -> PermitFacts:
+        if self._state(request, self._now()) is not RequestState.PERMITTED or request.permit is None:
+            raise InvalidTransition("recordings can be uploaded only while the permit is in force")
+        return self._facts(session, request)
+
+    def _facts(self, session: Session, request: RecordingRequest) -> PermitFacts:
+        if request.permit is None:
+            raise NotFound("this recording's permit no longer exists")
+        usernames = json_list(request.permit.unidentifiable_staff)
+        names = session.execute(select(Staff.display_name).where(Staff.username.in_(usernames))).scalars().all()
+        return PermitFacts(
+            media=frozenset(Media(m) for m in request.media.split(",") if m),
+            purpose=Purpose(request.purpose),
+            conditions=frozenset(Condition(c) for c in json_list(request.permit.conditions)),
+            unidentifiable_names=tuple(sorted(names)),
+        )
+
+    def new_recording_id(self) -> str:
+        """A fresh random id for a recording (it names the upload's folder before the row exists)."""
+        return secrets.token_urlsafe(12)
+
+    def add_recording(self, token: str, recording_id: str, kind: str, original: str) -> RecordingView:
+        """Stores an uploaded recording as a queued job (the permit must still be in force). Audited."""
+        with self._write() as session:
+            request = self._request_by_token(session, token, lock=True)
+            self._facts_in_force(session, request)
+            now = self._now()
+            row = Recording(
+                id=recording_id, request_id=request.id, kind=kind, state="queued", progress=0.0,
+                original_path=original, people="[]", keep="[]", cuts="[]", hidden="{}", attempts=0,
+                created_at=now, updated_at=now,
+            )
+            session.add(row)
+            self._audit(session, now, "patient", "recording.uploaded", request.code, recording=recording_id, kind=kind)
+            session.flush()
+            return _view(row, request.code)
+
+    def get_recording(self, token: str, recording_id: str) -> RecordingView:
+        """The patient's recording, by its request's token; NotFound if it is not theirs."""
+        with self._read() as session:
+            request = self._request_by_token(session, token)
+            return _view(self._recording_of(session, request, recording_id), request.code)
+
+    def job_view(self, recording_id: str) -> RecordingView:
+        """A recording by id alone (for workers)."""
+        with self._read() as session:
+            row = self._recording(session, recording_id)
+            return _view(row, self._code_of(session, row))
+
+    def job_permit_facts(self, recording_id: str) -> PermitFacts:
+        """The permit facts behind a job (read by a worker; the permit was in force at upload)."""
+        with self._read() as session:
+            row = self._recording(session, recording_id)
+            request = session.get(RecordingRequest, row.request_id)
+            if request is None:
+                raise NotFound("this recording's request no longer exists")
+            return self._facts(session, request)
+
+    def start_job(self, recording_id: str, worker: str) -> RecordingView | None:
+        """Claims a queued job for ``worker`` (None if another claimed it or it is not queued). Audited."""
+        with self._write() as session:
+            row = self._recording(session, recording_id, lock=True)
+            if row.state != "queued":
+                return None
+            now = self._now()
+            row.state, row.progress, row.attempts, row.updated_at = "running", 0.0, row.attempts + 1, now
+            code = self._code_of(session, row)
+            self._audit(session, now, worker, "recording.job_started", code, recording=row.id, attempt=row.attempts)
+            return _view(row, code)
+
+    def job_progress(self, recording_id: str, progress: float) -> None:
+        """Records how far a running job is (0..1); not audited (it is not a decision)."""
+        with self._write() as session:
+            row = self._recording(session, recording_id, lock=True)
+            if row.state == "running":
+                row.progress = max(0.0, min(1.0, progress))
+
+    def finish_job(
+        self, recording_id: str, worker: str, output: str, report: str, people: list[int], hidden: dict[str, int]
+    ) -> RecordingView:
+        """A job finished: its output and report are written; the recording waits for review. Audited."""
+        with self._write() as session:
+            row = self._recording(session, recording_id, lock=True)
+            now = self._now()
+            row.state, row.progress, row.updated_at, row.error = "review", 1.0, now, None
+            row.output_path, row.report_path = output, report
+            row.people, row.hidden = json.dumps(sorted(people)), json.dumps(hidden, sort_keys=True)
+            code = self._code_of(session, row)
+            self._audit(session, now, worker, "recording.job_finished", code, recording=row.id, hidden=hidden)
+            return _view(row, code)
+
+    def fail_job(self, recording_id: str, worker: str, error: str) -> RecordingView:
+        """A job failed with a one-line reason the patient sees. Audited."""
+        with self._write() as session:
+            row = self._recording(session, recording_id, lock=True)
+            now = self._now()
+            row.state, row.error, row.updated_at = "failed", error, now
+            code = self._code_of(session, row)
+            self._audit(session, now, worker, "recording.job_failed", code, recording=row.id)
+            return _view(row, code)
+
+    def requeue_running(self, worker: str) -> list[str]:
+        """Puts jobs left running by a stopped server back in the queue (their outputs were never
+        published: they are written atomically). Returns every queued job's id, oldest first."""
+        with self._write() as session:
+            now = self._now()
+            rows = session.execute(select(Recording).where(Recording.state.in_(("running", "queued")))
+                                   .order_by(Recording.created_at)).scalars().all()
+            for row in rows:
+                if row.state == "running":
+                    row.state, row.progress, row.updated_at = "queued", 0.0, now
+                    self._audit(session, now, worker, "recording.job_requeued", self._code_of(session, row),
+                                recording=row.id)
+            return [row.id for row in rows]
+
+    # ---- lookups -------------------------------------------------------------------------------
+
+    def _recording(self, session: Session, recording_id: str, lock: bool = False) -> Recording:
+        query = select(Recording).where(Recording.id == recording_id)
+        if lock:
+            query = query.with_for_update()
+        row = session.execute(query).scalar_one_or_none()
+        if row is None:
+            raise NotFound("no such recording")
+        return row
+
+    def _recording_of(self, session: Session, request: RecordingRequest, recording_id: str) -> Recording:
+        row = self._recording(session, recording_id)
+        if row.request_id != request.id:
+            raise NotFound("no such recording")
+        return row
+
+    def _code_of(self, session: Session, row: Recording) -> str:
+        request = session.get(RecordingRequest, row.request_id)
+        return request.code if request is not None else "?"
+
+
+__all__ = ["STATES", "RecordingView", "RecordingsPart"]
+
+

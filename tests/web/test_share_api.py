@@ -1,0 +1,104 @@
+"""Safe-share over the API: upload under a permit, refusals (409, 415, 413), the job run by the
+in-process pool to review, and download of a redacted copy whose faces are hidden."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from wardsafe.config import Settings
+from wardsafe.jobs.local import LocalQueue
+from wardsafe.media.probe import probe
+from wardsafe.permits.model import DecisionKind, Media, Purpose
+from wardsafe.store.service import NewRequest, PermissionService
+from wardsafe.web import create_app
+
+CLIP = Path(__file__).parents[1] / "fixtures" / "clip.mp4"
+
+
+def _ask(service: PermissionService, media: list[Media]) -> tuple[str, str]:
+    created = service.create_request(NewRequest(
+        area_id="radiotherapy-1", media=media, purpose=Purpose.PERSONAL_RECORD, patient_name="Sam",
+        contact="07700 900123", staff=["alice", "bob"],
+    ))  # fmt: skip
+    return created.token, created.request.code
+
+
+def _permit(service: PermissionService, staff_ids: dict[str, int], media: list[Media]) -> str:
+    token, code = _ask(service, media)
+    service.decide(staff_ids["alice"], code, DecisionKind.AGREE)
+    service.decide(staff_ids["bob"], code, DecisionKind.AGREE_IF_UNIDENTIFIABLE)
+    return token
+
+
+@pytest.fixture
+def share(service: PermissionService, tmp_path: Path) -> Iterator[tuple[TestClient, LocalQueue, Path]]:
+    """The app with an in-process job pool, as `wardsafe serve` runs it, and a 2 MiB upload limit."""
+    data = tmp_path / "data"
+    queue = LocalQueue(service, workers=1)
+    settings = Settings(data_dir=data, public_url="https://testserver", max_upload_mb=2)
+    app = create_app(settings, service=service, queue=queue)
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client, queue, data
+    queue.stop()
+
+
+def _upload(client: TestClient, token: str, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/requests/{token}/recordings", files={"file": (name, content, "video/mp4")})
+
+
+def test_upload_is_refused_unless_the_permit_is_in_force_and_covers_the_file(
+    share: tuple[TestClient, LocalQueue, Path], service: PermissionService, staff_ids: dict[str, int]
+) -> None:
+    client, _, data = share
+    pending, _ = _ask(service, [Media.VIDEO])
+    answer = _upload(client, pending, "clip.mp4", CLIP.read_bytes())
+    assert answer.status_code == 409 and "in force" in answer.json()["detail"]
+
+    photo_only = _permit(service, staff_ids, [Media.PHOTO])
+    answer = _upload(client, photo_only, "clip.mp4", CLIP.read_bytes())
+    assert answer.status_code == 415 and "covers photo only" in answer.json()["detail"]
+
+    video = _permit(service, staff_ids, [Media.VIDEO])
+    assert _upload(client, video, "notes.mp4", b"not a video at all").status_code == 415
+    assert _upload(client, video, "notes.txt", CLIP.read_bytes()).status_code == 415
+    answer = _upload(client, video, "big.mp4", b"\0" * (3 * 1024 * 1024))
+    assert answer.status_code == 413 and answer.json() == {"detail": "the recording is larger than this server accepts"}
+    assert client.get(f"/api/requests/{video}/recordings/nope").status_code == 404
+    # Nothing refused is kept on disk.
+    assert [p for p in (data / "recordings").rglob("*") if p.is_file()] == []
+
+
+def test_uploaded_clip_is_redacted_to_review_and_downloads(
+    share: tuple[TestClient, LocalQueue, Path], service: PermissionService, staff_ids: dict[str, int], tmp_path: Path
+) -> None:
+    client, _, data = share
+    token = _permit(service, staff_ids, [Media.VIDEO])
+    answer = _upload(client, token, "clip.mp4", CLIP.read_bytes())
+    assert answer.status_code == 202, answer.text
+    recording = answer.json()
+    assert recording["state"] in ("queued", "running", "review")
+    url = f"/api/requests/{token}/recordings/{recording['id']}"
+    deadline = time.monotonic() + 180
+    while recording["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        recording = client.get(url).json()
+    assert recording["state"] == "review", recording
+    assert recording["progress"] == 1.0 and recording["hidden"]["faces"] >= 1 and recording["people"]
+
+    other = _permit(service, staff_ids, [Media.VIDEO])  # another patient's link sees nothing of it
+    assert client.get(f"/api/requests/{other}/recordings/{recording['id']}").status_code == 404
+
+    download = client.get(url + "/download")
+    assert download.status_code == 200
+    saved = tmp_path / "safe.mp4"
+    saved.write_bytes(download.content)
+    assert probe(saved).kind == "video" and download.content != CLIP.read_bytes()
+    # Every file of the job was published whole: no temporary partials are left in its folder.
+    names = sorted(p.name for p in (data / "recordings" / recording["id"]).iterdir())
+    assert names == ["original.mp4", "redacted.mp4", "redacted.plan.json", "redacted.plan.png", "redacted.report.json"]
+    assert service.audit_verify().ok
