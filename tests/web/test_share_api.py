@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from wardsafe.config import Settings
 from wardsafe.jobs.local import LocalQueue
+from wardsafe.jobs.retention import sweep
 from wardsafe.media.probe import probe
 from wardsafe.permits.model import DecisionKind, Media, Purpose
 from wardsafe.store.service import NewRequest, PermissionService
@@ -101,4 +102,76 @@ def test_uploaded_clip_is_redacted_to_review_and_downloads(
     # Every file of the job was published whole: no temporary partials are left in its folder.
     names = sorted(p.name for p in (data / "recordings" / recording["id"]).iterdir())
     assert names == ["original.mp4", "redacted.mp4", "redacted.plan.json", "redacted.plan.png", "redacted.report.json"]
+
+    # Keep person 1: the job renders again and comes back to review.
+    people = recording["people"]
+    assert client.post(url + "/keep", json={"people": [999]}).status_code == 422
+    kept = client.post(url + "/keep", json={"people": [people[0]]})
+    assert kept.status_code == 200 and kept.json()["state"] in ("queued", "running", "review")
+    recording = _wait(client, url)
+    assert recording["keep"] == [people[0]]
+
+    # A staff member named on the permit sees nothing until release, then the copy and its report.
+    alice = TestClient(client.app, base_url="https://testserver")
+    signed = alice.post("/api/session", json={"username": "alice", "password": "alice-password"}).json()
+    code = service.get_request_by_token(token).code
+    assert alice.get(f"/api/staff/requests/{code}/recordings").json() == []
+    cut = alice.post(f"/api/staff/requests/{code}/recordings/{recording['id']}/cut",
+                     json={"start_s": 0.5, "end_s": 1.0, "reason": "my badge"},
+                     headers={"X-CSRF-Token": signed["csrf_token"]})  # fmt: skip
+    assert cut.status_code == 200, cut.text
+    assert client.get(url).json()["cuts"][0]["reason"] == "my badge"  # the patient sees the request
+
+    original = (data / "recordings" / recording["id"] / "original.mp4").read_bytes()
+    released = client.post(url + "/release")
+    assert released.status_code == 200 and released.json()["state"] == "released"
+    assert client.post(url + "/release").status_code == 409
+    # After release no file under the data folder holds the original's bytes.
+    for path in data.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() != original, path
+    names = sorted(p.name for p in (data / "recordings" / recording["id"]).iterdir())
+    assert names == ["redacted.mp4", "redacted.report.json"]
+
+    listed = alice.get(f"/api/staff/requests/{code}/recordings").json()
+    assert [r["id"] for r in listed] == [recording["id"]] and listed[0]["report"]["summary"]["faces_hidden"] >= 1
+    copy = alice.get(f"/api/staff/requests/{code}/recordings/{recording['id']}/download")
+    assert copy.status_code == 200 and copy.content == client.get(url + "/download").content
+    carol = TestClient(client.app, base_url="https://testserver")  # not named on the permit
+    carol.post("/api/session", json={"username": "carol", "password": "carol-password"})
+    assert carol.get(f"/api/staff/requests/{code}/recordings").status_code == 404
+    alice.close()
+    carol.close()
     assert service.audit_verify().ok
+    actions = [e.action for e in service.audit_entries(None, limit=50)]
+    for action in ("recording.uploaded", "recording.job_started", "recording.job_finished", "recording.kept",
+                   "recording.cut_requested", "recording.released"):
+        assert action in actions
+
+
+def test_retention_sweep_deletes_originals_past_the_policy_days(
+    share: tuple[TestClient, LocalQueue, Path], service: PermissionService, staff_ids: dict[str, int], clock
+) -> None:  # type: ignore[no-untyped-def]
+    client, _, data = share
+    token = _permit(service, staff_ids, [Media.VIDEO])
+    uploaded = _upload(client, token, "c.mp4", CLIP.read_bytes()).json()
+    recording = _wait(client, f"/api/requests/{token}/recordings/{uploaded['id']}")
+    folder = data / "recordings" / recording["id"]
+    assert (folder / "original.mp4").exists()
+    assert sweep(service) == 0  # nothing is old enough yet
+    clock.advance(days=service.policy.retention_days + 1)
+    assert sweep(service) >= 3
+    assert [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] == []
+    assert client.get(f"/api/requests/{token}/recordings/{recording['id']}").json()["state"] == "deleted"
+    assert "recording.original_deleted" in [e.action for e in service.audit_entries(None, limit=20)]
+    assert service.audit_verify().ok
+
+
+def _wait(client: TestClient, url: str) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + 180
+    recording = client.get(url).json()
+    while recording["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        recording = client.get(url).json()
+    assert recording["state"] == "review", recording
+    return recording

@@ -13,6 +13,7 @@ from wardsafe.detect.seam import Detectors
 from wardsafe.errors import WardSafeError
 from wardsafe.jobs.files import output_path
 from wardsafe.jobs.plan import plan_for
+from wardsafe.media.atomic import remove_stale_partials
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.pipeline import run_job
@@ -51,6 +52,8 @@ def run_recording(service: RecordingsPart, recording_id: str) -> str:
         plan = plan_for(job.kind, service.job_permit_facts(recording_id), frozenset(job.keep))
         output = output_path(original.parent, job.kind, original)
         paths = JobPaths.beside(output)
+        for path in (paths.output, paths.report, paths.plan_json, paths.plan_sheet):
+            remove_stale_partials(path)  # a worker killed mid-job left these; they were never published
         last = [0.0]
 
         def progress(done: int, total: int) -> None:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wardsafe.errors import InputError
 from wardsafe.jobs.plan import PermitFacts
 from wardsafe.permits.errors import InvalidTransition, NotFound
 from wardsafe.permits.model import Condition, Media, Purpose, RequestState
 from wardsafe.store.convert import json_list
-from wardsafe.store.core import ServiceCore
+from wardsafe.store.core import ServiceCore, required_text
 from wardsafe.store.models import Recording, RecordingRequest, Staff
 
 STATES = ("queued", "running", "review", "released", "failed", "deleted")
@@ -34,6 +36,7 @@ class RecordingView:
     keep: list[int] = field(default_factory=list)
     hidden: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    cuts: list[dict[str, object]] = field(default_factory=list)
     original_path: str | None = None
     output_path: str | None = None
     report_path: str | None = None
@@ -50,6 +53,7 @@ def _view(recording: Recording, code: str) -> RecordingView:
         keep=[int(p) for p in json.loads(recording.keep)],
         hidden={str(k): int(v) for k, v in json.loads(recording.hidden).items()},
         error=recording.error,
+        cuts=list(json.loads(recording.cuts)),
         original_path=recording.original_path,
         output_path=recording.output_path,
         report_path=recording.report_path,
@@ -180,7 +184,98 @@ class RecordingsPart(ServiceCore):
                                 recording=row.id)
             return [row.id for row in rows]
 
+    # ---- review, release and staff ------------------------------------------------------------
+
+    def keep_people(self, token: str, recording_id: str, people: list[int]) -> RecordingView:
+        """The patient keeps these people visible: the job is queued again to re-render. Audited."""
+        with self._write() as session:
+            request = self._request_by_token(session, token, lock=True)
+            row = self._recording_of(session, request, recording_id)
+            if row.state != "review":
+                raise InvalidTransition("people can be kept only while the recording is in review")
+            known = {int(p) for p in json.loads(row.people)}
+            unknown = sorted(set(people) - known)
+            if unknown:
+                raise InputError(f"no person {unknown[0]} was found in this recording")
+            now = self._now()
+            row.keep, row.state, row.progress, row.updated_at = json.dumps(sorted(set(people))), "queued", 0.0, now
+            self._audit(session, now, "patient", "recording.kept", request.code, recording=row.id,
+                        people=sorted(set(people)))
+            return _view(row, request.code)
+
+    def release_recording(self, token: str, recording_id: str) -> tuple[RecordingView, list[str]]:
+        """The patient releases the redacted copy. Returns the view and the original's and intermediates'
+        paths, which the caller deletes once this is stored (see ``jobs.files.delete_original``). Audited."""
+        with self._write() as session:
+            request = self._request_by_token(session, token, lock=True)
+            row = self._recording_of(session, request, recording_id)
+            if row.state != "review":
+                raise InvalidTransition("only a recording in review can be released")
+            now = self._now()
+            doomed = [row.original_path] if row.original_path else []
+            row.state, row.original_path, row.updated_at = "released", None, now
+            self._audit(session, now, "patient", "recording.released", request.code, recording=row.id,
+                        original_deleted=True)
+            return _view(row, request.code), doomed
+
+    def staff_recordings(self, staff_id: int, request_code: str) -> list[RecordingView]:
+        """Released copies under a request the staff member is involved in (never the original)."""
+        with self._read() as session:
+            request = self._request_for_staff(session, staff_id, request_code)
+            rows = session.execute(select(Recording).where(Recording.request_id == request.id,
+                                                           Recording.state == "released")
+                                   .order_by(Recording.created_at)).scalars().all()
+            return [_view(row, request.code) for row in rows]
+
+    def request_cut(
+        self, staff_id: int, request_code: str, recording_id: str, start_s: float, end_s: float, reason: str
+    ) -> RecordingView:
+        """A staff member named on the permit asks for a time range to be cut; the patient sees it. Audited."""
+        why = required_text(reason, "the reason", 500)
+        if not 0 <= start_s < end_s:
+            raise InputError("the cut must start before it ends, at 0 s or later")
+        with self._write() as session:
+            request = self._request_for_staff(session, staff_id, request_code)
+            row = self._recording_of(session, request, recording_id)
+            staff = self._staff(session, staff_id)
+            cuts = json.loads(row.cuts)
+            cuts.append({"start_s": start_s, "end_s": end_s, "reason": why, "by": staff.display_name})
+            now = self._now()
+            row.cuts, row.updated_at = json.dumps(cuts), now
+            self._audit(session, now, f"staff:{staff.username}", "recording.cut_requested", request.code,
+                        recording=row.id, start_s=start_s, end_s=end_s)
+            return _view(row, request.code)
+
+    def expired_originals(self, worker: str) -> list[str]:
+        """Forgets originals kept longer than the policy's ``retention_days`` (the recording is marked
+        deleted unless already released) and returns their paths for the caller to delete. Audited."""
+        with self._write() as session:
+            now = self._now()
+            cutoff = now - timedelta(days=self.policy.retention_days)
+            rows = session.execute(select(Recording).where(Recording.original_path.is_not(None),
+                                                           Recording.created_at <= cutoff)).scalars().all()
+            doomed: list[str] = []
+            for row in rows:
+                if row.original_path:
+                    doomed.append(row.original_path)
+                row.original_path, row.updated_at = None, now
+                if row.state != "released":
+                    doomed.extend(p for p in (row.output_path, row.report_path) if p)
+                    row.state, row.output_path, row.report_path = "deleted", None, None
+                self._audit(session, now, worker, "recording.original_deleted", self._code_of(session, row),
+                            recording=row.id, retention_days=self.policy.retention_days)
+            return doomed
+
     # ---- lookups -------------------------------------------------------------------------------
+
+    def _request_for_staff(self, session: Session, staff_id: int, request_code: str) -> RecordingRequest:
+        """A request the staff member is named on (or any, for governance roles); NotFound otherwise."""
+        staff = self._staff(session, staff_id)
+        request = self._request_by_code(session, request_code)
+        involved = any(inv.staff_id == staff.id for inv in request.involvements)
+        if not involved and staff.role not in self.policy.governance_roles:
+            raise NotFound("no request with this code")
+        return request
 
     def _recording(self, session: Session, recording_id: str, lock: bool = False) -> Recording:
         query = select(Recording).where(Recording.id == recording_id)

@@ -4,25 +4,26 @@ in memory, and the app's small body limit does not apply to this one route."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from wardsafe.errors import InputError
-from wardsafe.jobs.files import recording_folder
+from wardsafe.jobs.files import delete_original, recording_folder
 from wardsafe.jobs.plan import check_covered
 from wardsafe.media.probe import probe
 from wardsafe.store.service import RecordingView
-from wardsafe.web.api import ErrorBody, _answers
-from wardsafe.web.context import service
+from wardsafe.web.api import CsrfToken, ErrorBody, StaffSession, _answers
+from wardsafe.web.context import check_csrf, require_staff, service
 from wardsafe.web.recordings_upload import UploadTooLarge, UploadUnreadable, save_file_part
 from wardsafe.web.security import BodySizeLimitMiddleware
 
@@ -65,13 +66,14 @@ class RecordingBody(BaseModel):
     people: list[int]
     keep: list[int]
     hidden: dict[str, int]
+    cuts: list[dict[str, Any]]  # staff requests to cut a part before release
     error: str | None = None
 
 
 def _body(view: RecordingView) -> RecordingBody:
     return RecordingBody(
         id=view.id, state=view.state, kind=view.kind, progress=round(view.progress, 3), people=view.people,
-        keep=view.keep, hidden=view.hidden, error=view.error,
+        keep=view.keep, hidden=view.hidden, cuts=view.cuts, error=view.error,
     )
 
 
@@ -159,3 +161,83 @@ def download_recording(request: Request, token: str, recording_id: str) -> FileR
         raise HTTPException(409, "the redacted copy is not ready")
     path = Path(view.output_path)
     return FileResponse(path, filename=f"wardsafe-{view.id}{path.suffix}", media_type="application/octet-stream")
+
+
+class KeepBody(BaseModel):
+    """The people (ids from ``people``) the patient keeps visible; every other face stays hidden."""
+
+    people: list[int] = Field(max_length=200)
+
+
+class CutBody(BaseModel):
+    """A part a staff member named on the permit asks to be cut before release."""
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StaffRecordingBody(BaseModel):
+    """A released copy under a permit, with its redaction report (the original is never shown)."""
+
+    id: str
+    kind: str
+    hidden: dict[str, int]
+    report: dict[str, Any]
+
+
+@router.post("/requests/{token}/recordings/{recording_id}/keep", tags=["patients"],
+             responses=_answers(400, 404, 409, 422))
+def keep_people(request: Request, token: str, recording_id: str, body: KeepBody) -> RecordingBody:
+    """Keeps these people visible and re-renders; the recording returns to review when done."""
+    view = service(request).keep_people(token, recording_id, body.people)
+    queue = _state(request).queue
+    if queue is not None:
+        queue.submit(view.id)
+    return _body(view)
+
+
+@router.post("/requests/{token}/recordings/{recording_id}/release", tags=["patients"], responses=_answers(404, 409))
+def release_recording(request: Request, token: str, recording_id: str) -> RecordingBody:
+    """Releases the redacted copy to the staff named on the permit; the original is deleted."""
+    view, doomed = service(request).release_recording(token, recording_id)
+    delete_original(doomed)
+    return _body(view)
+
+
+@router.get("/staff/requests/{code}/recordings", tags=["staff"], responses=_answers(401, 403, 404))
+def staff_recordings(request: Request, code: str, _session: StaffSession = None) -> list[StaffRecordingBody]:
+    """Copies released under a request the signed-in staff member is involved in, with their reports."""
+    views = service(request).staff_recordings(require_staff(request).id, code)
+    return [StaffRecordingBody(id=v.id, kind=v.kind, hidden=v.hidden, report=_report(v)) for v in views]
+
+
+@router.get("/staff/requests/{code}/recordings/{recording_id}/download", tags=["staff"],
+            response_class=FileResponse, responses=DOWNLOAD_ANSWERS | _answers(401, 403))
+def staff_download(request: Request, code: str, recording_id: str, _session: StaffSession = None) -> FileResponse:
+    """The released copy (never the original)."""
+    views = service(request).staff_recordings(require_staff(request).id, code)
+    view = next((v for v in views if v.id == recording_id), None)
+    if view is None or view.output_path is None:
+        raise HTTPException(404, "no released recording with this id under this request")
+    path = Path(view.output_path)
+    return FileResponse(path, filename=f"wardsafe-{view.id}{path.suffix}", media_type="application/octet-stream")
+
+
+@router.post("/staff/requests/{code}/recordings/{recording_id}/cut", tags=["staff"],
+             responses=_answers(400, 401, 403, 404, 409, 422))
+def request_cut(
+    request: Request, code: str, recording_id: str, body: CutBody, x_csrf_token: CsrfToken = None,
+    _session: StaffSession = None,
+) -> RecordingBody:
+    """Asks for a time range to be cut before release; the patient sees the request."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    return _body(service(request).request_cut(staff.id, code, recording_id, body.start_s, body.end_s, body.reason))
+
+
+def _report(view: RecordingView) -> dict[str, Any]:
+    if view.report_path is None or not Path(view.report_path).is_file():
+        return {}
+    loaded: dict[str, Any] = json.loads(Path(view.report_path).read_text())
+    return loaded
