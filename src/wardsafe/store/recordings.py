@@ -170,13 +170,15 @@ class RecordingsPart(ServiceCore):
             self._audit(session, now, worker, "recording.job_failed", code, recording=row.id)
             return _view(row, code)
 
-    def requeue_running(self, worker: str) -> list[str]:
-        """Puts jobs left running by a stopped server back in the queue (their outputs were never
-        published: they are written atomically). Returns every queued job's id, oldest first."""
+    def requeue_running(self, worker: str, only: str | None = None) -> list[str]:
+        """Puts jobs left running by a stopped server (or just the job ``only``) back in the queue (their
+        outputs were never published: they are written atomically). Returns the queued jobs' ids, oldest first."""
         with self._write() as session:
             now = self._now()
-            rows = session.execute(select(Recording).where(Recording.state.in_(("running", "queued")))
-                                   .order_by(Recording.created_at)).scalars().all()
+            query = select(Recording).where(Recording.state.in_(("running", "queued")))
+            if only is not None:
+                query = query.where(Recording.id == only)
+            rows = session.execute(query.order_by(Recording.created_at)).scalars().all()
             for row in rows:
                 if row.state == "running":
                     row.state, row.progress, row.updated_at = "queued", 0.0, now
