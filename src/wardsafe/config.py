@@ -113,6 +113,12 @@ class Settings:
     # Requests awaiting one staff member's decision at once; more are refused, so that one flood of
     # requests cannot bury a colleague's inbox.
     max_pending_per_staff: int = field(default_factory=lambda: _env_int("WARDSAFE_MAX_PENDING_PER_STAFF", 50, 1))
+    # Largest recording a patient may upload (MiB); phone videos run to several hundred MB.
+    max_upload_mb: int = field(default_factory=lambda: _env_int("WARDSAFE_MAX_UPLOAD_MB", 2048, 1))
+    # Redaction jobs run by `wardsafe serve` at once ("local" queue; each job uses every core it can).
+    job_workers: int = field(default_factory=lambda: _env_int("WARDSAFE_JOB_WORKERS", 1, 0))
+    # Where jobs run: "local" (threads of `wardsafe serve`) or "celery" (workers on a Redis broker).
+    queue: str = field(default_factory=lambda: os.environ.get("WARDSAFE_QUEUE", "local").strip().lower())
 
     @property
     def resolved_database_url(self) -> str:

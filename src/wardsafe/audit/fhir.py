@@ -123,7 +123,8 @@ def consent(request: RequestView, policy: Policy) -> dict[str, Any]:
     }
 
 
-_ACTION_CODES = {"created": "C", "issued": "C", "logged": "C", "added": "C", "exported": "E"}
+_ACTION_CODES = {"created": "C", "issued": "C", "logged": "C", "added": "C", "exported": "E", "uploaded": "C",
+                 "original_deleted": "D"}
 
 
 def audit_event(entry: AuditEntryView, policy: Policy) -> dict[str, Any]:

@@ -32,11 +32,34 @@ def register(app: typer.Typer) -> None:
                 )
             settings = replace(settings, public_url=f"http://{host}:{port}")
         try:
-            web_app = create_app(settings)
+            from wardsafe.jobs.local import LocalQueue
+            from wardsafe.jobs.retention import start_sweeping
+            from wardsafe.store.service import PermissionService
+
+            # Redaction jobs run in this process (WARDSAFE_JOB_WORKERS threads; 0: workers run elsewhere).
+            service = PermissionService.from_settings(settings)
+            queue: LocalQueue | None = None
+            if settings.queue == "celery":
+                from wardsafe.jobs.celery_queue import CeleryQueue
+
+                web_app = create_app(settings, service=service, queue=CeleryQueue())
+            elif settings.queue != "local":
+                raise ConfigError(f"WARDSAFE_QUEUE must be local or celery, not {settings.queue!r}")
+            else:
+                queue = LocalQueue(service, settings.job_workers) if settings.job_workers else None
+                web_app = create_app(settings, service=service, queue=queue)
         except PolicyError as exc:
             # Every problem on its own line; main() then prints the summary and exits non-zero.
             for problem in exc.problems:
                 typer.echo(f"policy: {problem}", err=True)
             raise
+        if queue is not None:
+            queue.start()  # resumes jobs a stopped server left queued or running
+        sweeping = start_sweeping(service)
         typer.echo(f"WardSafe is serving on http://{host}:{port}/", err=True)
-        run_server(web_app, host, port, settings.trusted_proxies)
+        try:
+            run_server(web_app, host, port, settings.trusted_proxies)
+        finally:
+            sweeping.set()
+            if queue is not None:
+                queue.stop()

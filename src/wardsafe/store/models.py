@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -158,6 +158,30 @@ class WebSession(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON object: the one-line message for the next page, etc.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Recording(Base):
+    """A recording uploaded under a permit, and its redaction job (see ``wardsafe.jobs``). Paths are
+    under the data folder; the original's is cleared once its bytes are deleted."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: it appears in patients' URLs
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "image", "video" or "audio", as probed
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued|running|review|released|failed|deleted
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    original_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    output_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    people: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of person ids found
+    keep: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of person ids the patient keeps
+    cuts: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of staff cut requests
+    hidden: Mapped[str] = mapped_column(Text, default="{}")  # JSON {kind: count}
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

@@ -7,7 +7,8 @@
 - ``store.incidents``: incidents and their counts;
 - ``store.accounts``: staff accounts, sign-in (with lock-out) and roles;
 - ``store.sessions``: browser sessions kept on the server;
-- ``store.governance``: every request, the audit trail, its check and the FHIR export.
+- ``store.governance``: every request, the audit trail, its check and the FHIR export;
+- ``store.recordings``: recordings uploaded under a permit and their redaction jobs.
 
 Every method runs in one database transaction; every state change appends its audit row in that
 same transaction, so either both are stored or neither is. Domain rules come from ``wardsafe.permits``
@@ -26,6 +27,7 @@ from wardsafe.store.accounts import AccountsPart
 from wardsafe.store.core import utcnow
 from wardsafe.store.governance import GovernancePart
 from wardsafe.store.incidents import IncidentsPart
+from wardsafe.store.recordings import RecordingsPart, RecordingView
 from wardsafe.store.requests import RequestsPart
 from wardsafe.store.sessions import SessionsPart, StoredSession
 from wardsafe.store.views import (
@@ -71,6 +73,7 @@ __all__ = [
     "PermissionService",
     "PermitView",
     "PolicyAnswer",
+    "RecordingView",
     "RequestView",
     "Role",
     "StaffView",
@@ -80,7 +83,7 @@ __all__ = [
 ]
 
 
-class PermissionService(RequestsPart, IncidentsPart, AccountsPart, SessionsPart, GovernancePart):
+class PermissionService(RequestsPart, IncidentsPart, AccountsPart, SessionsPart, GovernancePart, RecordingsPart):
     """Permissions over one database and one policy. Thread-safe: each call opens its own session."""
 
     # Pages that only read run their queries from ``store.views``; the façade checks who asks.

@@ -17,7 +17,7 @@ from wardsafe.config import DEFAULT_PUBLIC_URL, Settings, check_public_url
 from wardsafe.errors import InputError, WardSafeError
 from wardsafe.permits.errors import InvalidTransition, NotAllowed, NotFound
 from wardsafe.store.service import PermissionService
-from wardsafe.web import api, pages_admin, pages_patient, pages_staff
+from wardsafe.web import api, pages_admin, pages_patient, pages_staff, recordings
 from wardsafe.web.context import (
     STAFF_KEY,
     STATIC,
@@ -32,7 +32,6 @@ from wardsafe.web.context import (
 )
 from wardsafe.web.security import (
     SESSION_COOKIE,
-    BodySizeLimitMiddleware,
     SafeErrorsMiddleware,
     SecurityHeadersMiddleware,
     ServerSessionMiddleware,
@@ -56,6 +55,7 @@ def create_app(
     settings: Settings,
     service: PermissionService | None = None,
     limits: WebLimits | None = None,
+    queue: recordings.JobQueue | None = None,
 ) -> FastAPI:
     """The WardSafe web app over ``service`` (by default the one ``settings`` describe: its database,
     migrated to head, and its policy). Raises PolicyError (a ConfigError) on an invalid policy."""
@@ -79,11 +79,14 @@ def create_app(
         login_slots=asyncio.Semaphore(limits.concurrent_logins),
         public_url=check_public_url(settings.public_url or DEFAULT_PUBLIC_URL),
     )
+    # Recordings' jobs go to ``queue`` (`wardsafe serve` passes its pool); without one they wait in the database.
+    app.state.recordings = recordings.RecordingsState(settings.data_dir, settings.max_upload_mb * 1024 * 1024, queue)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(pages_patient.router)
     app.include_router(pages_staff.router)
     app.include_router(pages_admin.router)
     app.include_router(api.router)
+    app.include_router(recordings.router)
     _add_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])
@@ -101,7 +104,7 @@ def create_app(
         cookie=SESSION_COOKIE,
         staff_key=STAFF_KEY,
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(recordings.UploadAwareBodyLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(SafeErrorsMiddleware, logger=log)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

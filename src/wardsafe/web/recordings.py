@@ -1,0 +1,243 @@
+"""Safe-share API: a patient uploads a recording made under their permit, follows its redaction job,
+and downloads the redacted copy (see docs/share.md). Uploads stream to disk; nothing large is held
+in memory, and the app's small body limit does not apply to this one route."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
+
+from wardsafe.errors import InputError
+from wardsafe.jobs.files import delete_original, recording_folder
+from wardsafe.jobs.plan import check_covered
+from wardsafe.media.probe import probe
+from wardsafe.store.service import RecordingView
+from wardsafe.web.api import CsrfToken, ErrorBody, StaffSession, _answers
+from wardsafe.web.context import check_csrf, require_staff, service
+from wardsafe.web.recordings_upload import UploadTooLarge, UploadUnreadable, save_file_part
+from wardsafe.web.security import BodySizeLimitMiddleware
+
+UPLOAD_PATH = re.compile(r"^/api/requests/[^/]+/recordings/?$")
+
+
+class JobQueue(Protocol):
+    """Where uploaded recordings' jobs go (the in-process pool or Celery)."""
+
+    def submit(self, recording_id: str) -> None:
+        """Queues one job."""
+
+
+@dataclass
+class RecordingsState:
+    """What the recordings routes need beside the service: kept on ``app.state.recordings``."""
+
+    data_dir: Path
+    max_upload_bytes: int
+    queue: JobQueue | None = None  # None: jobs wait in the database for a worker started elsewhere
+
+
+class UploadAwareBodyLimit(BodySizeLimitMiddleware):
+    """The app's body limit, except for recording uploads, which stream to disk under their own limit."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and UPLOAD_PATH.match(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class RecordingBody(BaseModel):
+    """A recording and its job, as the patient sees it."""
+
+    id: str
+    state: str  # queued|running|review|released|failed|deleted
+    kind: str
+    progress: float
+    people: list[int]
+    keep: list[int]
+    hidden: dict[str, int]
+    cuts: list[dict[str, Any]]  # staff requests to cut a part before release
+    error: str | None = None
+
+
+def _body(view: RecordingView) -> RecordingBody:
+    return RecordingBody(
+        id=view.id, state=view.state, kind=view.kind, progress=round(view.progress, 3), people=view.people,
+        keep=view.keep, hidden=view.hidden, cuts=view.cuts, error=view.error,
+    )
+
+
+def _state(request: Request) -> RecordingsState:
+    state: RecordingsState = request.app.state.recordings
+    return state
+
+
+router = APIRouter(prefix="/api")
+
+UPLOAD_ANSWERS = _answers(404, 409, 422)
+UPLOAD_ANSWERS[415] = {"model": ErrorBody, "description": "Not a photo, video or audio file this permit covers"}
+DOWNLOAD_ANSWERS = _answers(404, 409)
+DOWNLOAD_ANSWERS[200] = {"content": {"application/octet-stream": {}}, "description": "The redacted file"}
+
+
+@router.post(
+    "/requests/{token}/recordings",
+    status_code=202,
+    tags=["patients"],
+    responses=UPLOAD_ANSWERS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload_recording(request: Request, token: str) -> RecordingBody:
+    """Uploads a recording made under the permit (multipart field ``file``) and queues its redaction.
+    409 unless the permit is in force; 415 for a file the permit does not cover; 413 over the limit."""
+    the_service = service(request)
+    settings = _state(request)
+    permit = await run_in_threadpool(the_service.permit_facts, token)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
+        raise HTTPException(413, "the recording is larger than this server accepts")
+    recording_id = the_service.new_recording_id()
+    folder = await run_in_threadpool(recording_folder, settings.data_dir, recording_id)
+    try:
+        original = await save_file_part(
+            request.headers.get("content-type", ""), request.stream(), folder, settings.max_upload_bytes
+        )
+        info = await run_in_threadpool(probe, original)
+        check_covered(info.kind, permit)
+        view = await run_in_threadpool(the_service.add_recording, token, recording_id, info.kind, str(original))
+    except UploadTooLarge:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(413, "the recording is larger than this server accepts") from None
+    except (UploadUnreadable, InputError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(415, str(exc).splitlines()[0]) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if settings.queue is not None:
+        settings.queue.submit(view.id)
+    return _body(view)
+
+
+@router.get("/requests/{token}/recordings/{recording_id}", tags=["patients"], responses=_answers(404))
+def get_recording(request: Request, token: str, recording_id: str) -> RecordingBody:
+    """A recording uploaded under the permit: its job's state and progress, the people found and what was hidden."""
+    return _body(service(request).get_recording(token, recording_id))
+
+
+@router.get(
+    "/requests/{token}/recordings/{recording_id}/download",
+    tags=["patients"],
+    response_class=FileResponse,
+    responses=DOWNLOAD_ANSWERS,
+)
+def download_recording(request: Request, token: str, recording_id: str) -> FileResponse:
+    """The redacted copy (in review or released); 409 while it is still being made."""
+    view = service(request).get_recording(token, recording_id)
+    if view.state not in ("review", "released") or view.output_path is None:
+        raise HTTPException(409, "the redacted copy is not ready")
+    path = Path(view.output_path)
+    return FileResponse(path, filename=f"wardsafe-{view.id}{path.suffix}", media_type="application/octet-stream")
+
+
+class KeepBody(BaseModel):
+    """The people (ids from ``people``) the patient keeps visible; every other face stays hidden."""
+
+    people: list[int] = Field(max_length=200)
+
+
+class CutBody(BaseModel):
+    """A part a staff member named on the permit asks to be cut before release."""
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StaffRecordingBody(BaseModel):
+    """A released copy under a permit, with its redaction report (the original is never shown)."""
+
+    id: str
+    kind: str
+    hidden: dict[str, int]
+    report: dict[str, Any]
+
+
+@router.post("/requests/{token}/recordings/{recording_id}/keep", tags=["patients"],
+             responses=_answers(400, 404, 409, 422))
+def keep_people(request: Request, token: str, recording_id: str, body: KeepBody) -> RecordingBody:
+    """Keeps these people visible and re-renders; the recording returns to review when done."""
+    view = service(request).keep_people(token, recording_id, body.people)
+    queue = _state(request).queue
+    if queue is not None:
+        queue.submit(view.id)
+    return _body(view)
+
+
+@router.post("/requests/{token}/recordings/{recording_id}/release", tags=["patients"], responses=_answers(404, 409))
+def release_recording(request: Request, token: str, recording_id: str) -> RecordingBody:
+    """Releases the redacted copy to the staff named on the permit; the original is deleted."""
+    view, doomed = service(request).release_recording(token, recording_id)
+    delete_original(doomed)
+    return _body(view)
+
+
+@router.get("/staff/requests/{code}/recordings", tags=["staff"], responses=_answers(401, 403, 404))
+def staff_recordings(request: Request, code: str, _session: StaffSession = None) -> list[StaffRecordingBody]:
+    """Copies released under a request the signed-in staff member is involved in, with their reports."""
+    views = service(request).staff_recordings(require_staff(request).id, code)
+    return [StaffRecordingBody(id=v.id, kind=v.kind, hidden=v.hidden, report=_report(v)) for v in views]
+
+
+@router.get("/staff/requests/{code}/recordings/{recording_id}/download", tags=["staff"],
+            response_class=FileResponse, responses=DOWNLOAD_ANSWERS | _answers(401, 403))
+def staff_download(request: Request, code: str, recording_id: str, _session: StaffSession = None) -> FileResponse:
+    """The released copy (never the original)."""
+    views = service(request).staff_recordings(require_staff(request).id, code)
+    view = next((v for v in views if v.id == recording_id), None)
+    if view is None or view.output_path is None:
+        raise HTTPException(404, "no released recording with this id under this request")
+    path = Path(view.output_path)
+    return FileResponse(path, filename=f"wardsafe-{view.id}{path.suffix}", media_type="application/octet-stream")
+
+
+@router.post("/staff/requests/{code}/recordings/{recording_id}/cut", tags=["staff"],
+             responses=_answers(400, 401, 403, 404, 409, 422))
+def request_cut(
+    request: Request, code: str, recording_id: str, body: CutBody, x_csrf_token: CsrfToken = None,
+    _session: StaffSession = None,
+) -> RecordingBody:
+    """Asks for a time range to be cut before release; the patient sees the request."""
+    staff = require_staff(request)
+    check_csrf(request, x_csrf_token)
+    return _body(service(request).request_cut(staff.id, code, recording_id, body.start_s, body.end_s, body.reason))
+
+
+def _report(view: RecordingView) -> dict[str, Any]:
+    if view.report_path is None or not Path(view.report_path).is_file():
+        return {}
+    loaded: dict[str, Any] = json.loads(Path(view.report_path).read_text())
+    return loaded
