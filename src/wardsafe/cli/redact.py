@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.console import Console
@@ -13,7 +13,7 @@ from wardsafe.cli.models import prepare_int8_model
 from wardsafe.errors import InputError, RedactionError, WardSafeError
 from wardsafe.media.kinds import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.redact.job_paths import JobPaths
-from wardsafe.redact.options import FILTER_KINDS, RedactOptions
+from wardsafe.redact.options import FILTER_KINDS, TEXT_MODES, RedactOptions, TextMode
 
 if TYPE_CHECKING:
     from wardsafe.detect.seam import Detectors
@@ -113,15 +113,29 @@ def register(app: typer.Typer) -> None:
             None, "--threshold", min=0.01, max=0.99,
             help="Face detection score above which a face is hidden (lower hides more). Default: tuned value.",
         ),
+        text: str = typer.Option(
+            "identifiers", "--text",
+            help="Written text to hide: identifiers (names, dates of birth, NHS and hospital numbers, phones, "
+                 "e-mails, postcodes, addresses), all (every word) or none.",
+        ),
+        hide_name: list[str] = typer.Option(
+            [], "--hide-name", help="A name to hide wherever it is written, in full or in part (repeatable)."
+        ),
+        keep_name: list[str] = typer.Option(
+            [], "--keep-name", help="A name to leave readable, e.g. the patient's own (repeatable)."
+        ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     ) -> None:
-        """Hide every face in photos and videos, except people you choose to keep.
+        """Hide every face and every written identifier in photos and videos, except people and names you choose to keep.
 
         The output keeps the input's size, orientation, frame rate, frame count and sound track, and carries no location, device or time metadata. A JSON report goes beside it. On any failure no output is written and the exit code is non-zero.
         """  # noqa: E501 (one line per paragraph: the help text is wrapped by the terminal)
         if filter_kind not in FILTER_KINDS:
             raise InputError(f"--filter must be one of {', '.join(FILTER_KINDS)}, not {filter_kind!r}")
-        options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep))  # type: ignore[arg-type]
+        if text not in TEXT_MODES:
+            raise InputError(f"--text must be one of {', '.join(TEXT_MODES)}, not {text!r}")
+        options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep),  # type: ignore[arg-type]
+                                text=cast(TextMode, text), hide_names=tuple(hide_name), keep_names=tuple(keep_name))
         files = collect_inputs(inputs)
         many = len(files) > 1 or any(p.is_dir() for p in inputs)
         jobs = output_paths(files, output, report, many)

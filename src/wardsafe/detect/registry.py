@@ -10,7 +10,7 @@ from __future__ import annotations
 from wardsafe.config import get_settings
 from wardsafe.detect.face_regions import FaceRegions, SmallFaces
 from wardsafe.detect.faces import check_precision, load_face_detector
-from wardsafe.detect.seam import Detectors
+from wardsafe.detect.seam import Detectors, RegionDetector
 from wardsafe.redact.options import RedactOptions
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
@@ -27,4 +27,15 @@ def build_detectors(options: RedactOptions) -> Detectors:
     precision = check_precision(settings.video_model_precision)
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
                         long_side=options.detect_long_side, second_opinion=SECOND_OPINION_VARIANTS)
-    return Detectors(regions=[faces, SmallFaces(faces)])
+    regions: list[RegionDetector] = [faces, SmallFaces(faces)]
+    if options.text != "none":
+        regions.append(build_text_detector(options))
+    return Detectors(regions=regions)
+
+
+def build_text_detector(options: RedactOptions) -> RegionDetector:
+    """The OCR text detector for ``options.text`` with the names to hide and keep (models loaded once)."""
+    from wardsafe.detect.ocr_engine import get_engine  # loads ONNX Runtime sessions: only when text is on
+    from wardsafe.detect.text_regions import TextRegions
+
+    return TextRegions(get_engine(), options.text, options.hide_names, options.keep_names)
