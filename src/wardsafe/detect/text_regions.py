@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from wardsafe.detect.ocr_engine import MODEL_NAME, OcrEngine, OcrLine, Quad
@@ -145,23 +146,12 @@ def _drop_repeats(found: list[tuple[Quad, float]]) -> list[tuple[Quad, float]]:
     order = sorted(found, key=lambda f: -_area(f[0]))
     kept: list[tuple[Quad, float]] = []
     for quad, score in order:
-        box = _rect(quad)
-        if not any(_inside(box, _rect(k)) >= SAME_LINE for k, _ in kept):
+        # Quadrilaterals, not their upright rectangles: a rotated line's rectangle covers its neighbours'.
+        area = max(1e-6, float(cv2.contourArea(quad)))
+        if not any(cv2.intersectConvexConvex(quad, k)[0] >= SAME_LINE * area for k, _ in kept):
             kept.append((quad, score))
     return kept
 
 
-def _rect(quad: Quad) -> Box:
-    return float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max())
-
-
 def _area(quad: Quad) -> float:
-    x0, y0, x1, y1 = _rect(quad)
-    return (x1 - x0) * (y1 - y0)
-
-
-def _inside(small: Box, large: Box) -> float:
-    iw = max(0.0, min(small[2], large[2]) - max(small[0], large[0]))
-    ih = max(0.0, min(small[3], large[3]) - max(small[1], large[1]))
-    area = max(1e-6, (small[2] - small[0]) * (small[3] - small[1]))
-    return iw * ih / area
+    return float(cv2.contourArea(quad))
