@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from scenes import Scene, Word, make_scene
 
+from scenes import Scene, Word, make_scene
 from wardsafe.detect.ocr_engine import get_engine
 from wardsafe.detect.seam import RgbFrame
 from wardsafe.detect.text_regions import TextRegions

@@ -24,6 +24,8 @@ from wardsafe.identifiers.permit_names import KeepNames
 # Detection runs on the frame scaled to this long side; larger stills are also searched in tiles of this size.
 DETECT_LONG_SIDE = 1280
 TILE = 1280
+# Video key frames are searched smaller (speed); photos get the full DETECT_LONG_SIDE.
+VIDEO_LONG_SIDE = 960
 TILE_OVERLAP = 256
 # Below this recognition confidence a line's reading is doubtful.
 DOUBTFUL = 0.8
@@ -80,9 +82,10 @@ class TextRegions(RegionDetector):
         return lines
 
     def _find_lines(self, frame: Frame) -> list[tuple[Quad, float]]:
-        scale = min(1.0, DETECT_LONG_SIDE / max(frame.width, frame.height))
+        long_side = DETECT_LONG_SIDE if frame.still else VIDEO_LONG_SIDE
+        scale = min(1.0, long_side / max(frame.width, frame.height))
         w, h = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
-        found = [(q / np.float32(scale), s) for q, s in self.engine.detect(frame.small_rgb(w, h), DETECT_LONG_SIDE)]
+        found = [(q / np.float32(scale), s) for q, s in self.engine.detect(frame.small_rgb(w, h), long_side)]
         if frame.still and scale < 0.75:
             # Small text on a large photo: also search it in full-resolution tiles.
             for x0, y0, x1, y1 in _tiles(frame.width, frame.height):
