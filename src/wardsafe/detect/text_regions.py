@@ -87,12 +87,17 @@ class TextRegions(RegionDetector):
         w, h = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
         found = [(q / np.float32(scale), s) for q, s in self.engine.detect(frame.small_rgb(w, h), long_side)]
         if frame.still and scale < 0.75:
-            # Small text on a large photo: also search it in full-resolution tiles.
-            for x0, y0, x1, y1 in _tiles(frame.width, frame.height):
-                tile = np.ascontiguousarray(frame.rgb_crop(x0, y0, x1, y1))
-                ox, oy = x0 - x0 % 2, y0 - y0 % 2
-                found += [(q + np.array([ox, oy], dtype=np.float32), s) for q, s in self.engine.detect(tile, TILE)]
-        return _drop_repeats(found)
+            # Small text on a large photo: also search it in tiles of a copy at twice the first search's scale
+            # (a 12 MP photo at 2560 px: six tiles; full resolution would take three times as long).
+            fine = min(1.0, 2 * scale)
+            fw, fh = max(1, round(frame.width * fine)), max(1, round(frame.height * fine))
+            big = frame.small_rgb(fw, fh)
+            for x0, y0, x1, y1 in _tiles(fw, fh):
+                tile = np.ascontiguousarray(big[y0:y1, x0:x1])
+                found += [((q + np.array([x0, y0], dtype=np.float32)) / np.float32(fine), s)
+                          for q, s in self.engine.detect(tile, TILE)]
+            return _drop_repeats(found)
+        return found
 
     def words_to_hide(self, lines: Sequence[OcrLine]) -> list[tuple[Box, float]]:
         """The boxes (and scores) of the words on ``lines`` that this mode hides."""
