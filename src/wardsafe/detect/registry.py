@@ -15,8 +15,8 @@ from wardsafe.redact.options import RedactOptions
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
 SECOND_OPINION_VARIANTS = ("short", "full")
-# Every 2nd key frame (10 frames at stride 5): text hiding within 1.5x of faces-only time on 720p (docs/text.md).
-TEXT_CADENCE = 2
+# Every 3rd key frame (15 frames at stride 5): text hiding about 1.5x the faces-only time on 720p (docs/text.md).
+TEXT_CADENCE = 3
 
 
 def build_detectors(options: RedactOptions) -> Detectors:
@@ -39,6 +39,9 @@ def build_text_detector(options: RedactOptions) -> RegionDetector:
     """The OCR text detector for ``options.text`` with the names to hide and keep (models loaded once)."""
     from wardsafe.detect.ocr_engine import get_engine  # loads ONNX Runtime sessions: only when text is on
     from wardsafe.detect.text_regions import TextRegions
+    from wardsafe.identifiers import get_analyzer
+
+    get_analyzer()  # the name model loads here, before any file is touched (a bad one fails the job up front)
 
     # Video: text is read on every TEXT_CADENCE-th key frame; the tracker carries word boxes in between.
     return TextRegions(get_engine(), options.text, options.hide_names, options.keep_names, cadence=TEXT_CADENCE)
