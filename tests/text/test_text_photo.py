@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scenes import Scene, Word, make_scene
+from bench_scenes import Scene, Word, make_scene
 from wardsafe.detect.ocr_engine import get_engine
 from wardsafe.detect.seam import RgbFrame
 from wardsafe.detect.text_regions import TextRegions
@@ -52,6 +52,9 @@ def test_identifiers_hidden_ordinary_words_kept(tmp_path: Path) -> None:
     assert len(idents) >= 8
     for word in idents:
         assert changed(s.rgb, after, word) > 3, word.text
+    # A badge (a name line above a role) is hidden as a whole card: its role too.
+    role = next(w for w in s.words if w.text == "Radiographer")
+    assert changed(s.rgb, after, role) > 3
     exit_word = next(w for w in s.words if w.text == "EXIT")
     assert changed(s.rgb, after, exit_word) < 1
     still = words_read(after)

@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from scenes import make_scene, write_pan_clip
+from bench_scenes import make_scene, write_pan_clip
 
 pytestmark = pytest.mark.slow
 WARDSAFE = Path(sys.executable).with_name("wardsafe")

@@ -18,7 +18,7 @@ import numpy as np
 
 from wardsafe.detect.ocr_engine import MODEL_NAME, OcrEngine, OcrLine, Quad
 from wardsafe.detect.seam import Detection, Frame, RegionDetector
-from wardsafe.identifiers import find_in_words
+from wardsafe.identifiers import Identifier, IdentifierType, find_in_words
 from wardsafe.identifiers.permit_names import KeepNames
 
 # Detection runs on the frame scaled to this long side; larger stills are also searched in tiles of this size.
@@ -122,10 +122,42 @@ class TextRegions(RegionDetector):
                 elif labelled and line.confidence < DOUBTFUL and not self._kept_word(word.text):
                     out.append((word.box, 1.0 - line.confidence))
                 labelled = labelled or bool(_LABEL.match(word.text))
+        out += [(card, 1.0) for card in _badge_cards(lines, found)]
         return out
 
     def _kept_word(self, text: str) -> bool:
         return bool(self.kept) and re.sub(r"\W", "", text).lower() in self.kept.parts
+
+
+def _badge_cards(lines: Sequence[OcrLine], found: Sequence[Sequence[Identifier | None]]) -> list[Box]:
+    """Badges: a line that is only a name with a plain line (a role) just below it is hidden as a whole card,
+    both lines and half a line around them (the name can also be read from the card's layout and logo).
+
+    A kept name is not an identifier here, so its wearer's badge stays readable.
+    """
+    cards: list[Box] = []
+    for line, idents in zip(lines, found, strict=True):
+        if not line.words or not all(i is not None and i.type is IdentifierType.NAME for i in idents):
+            continue
+        x0, y0, x1, y1 = line.box
+        h = _line_height(line)
+        below = [other for other, oi in zip(lines, found, strict=True) if other is not line and other.words
+                 and all(i is None for i in oi) and _near_below(line.box, other.box, h)]
+        if below:
+            role = min(below, key=lambda o: o.box[1])
+            cards.append((min(x0, role.box[0]) - h / 2, min(y0, role.box[1]) - h / 2,
+                          max(x1, role.box[2]) + h / 2, max(y1, role.box[3]) + h / 2))
+    return cards
+
+
+def _line_height(line: OcrLine) -> float:
+    return float(np.linalg.norm(line.quad[3] - line.quad[0]))
+
+
+def _near_below(upper: Box, lower: Box, h: float) -> bool:
+    """``lower`` starts under ``upper``'s top, within two line heights, and shares some of its width."""
+    overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
+    return upper[1] < lower[1] <= upper[3] + 2 * h and overlap > 0
 
 
 def _padded(box: Box, width: int, height: int) -> Box:
