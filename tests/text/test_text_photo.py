@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,16 @@ def test_hide_name_surname_alone_and_keep_name(tmp_path: Path) -> None:
     assert changed(s.rgb, after, patel) > 3
     assert changed(s.rgb, after, clarke) < 1
     assert "clarke" in words_read(after)
+
+
+def test_altered_ocr_model_fails_closed(tmp_path: Path) -> None:
+    src, out = tmp_path / "ward.png", tmp_path / "ward.out.png"
+    Image.fromarray(make_scene(1, 640, 360, cards=("exit",)).rgb).save(src)
+    bad = tmp_path / "det.onnx"
+    bad.write_bytes(b"not a model")
+    env = {**os.environ, "WARDSAFE_TEXT_DET_MODEL": str(bad)}
+    done = subprocess.run([str(WARDSAFE), "redact", str(src), "-o", str(out)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120, env=env)
+    assert done.returncode != 0
+    assert done.stderr.startswith("error:") and "OCR model" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
