@@ -110,8 +110,8 @@ class TextRegions(RegionDetector):
                     out.append((line.box, 1.0))
             return out
         texts = [[w.text for w in line.words] for line in lines]
-        found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else []
-        for line, idents in zip(lines, found or [[] for _ in lines], strict=True):
+        found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
+        for line, idents in zip(lines, found, strict=True):
             if not line.words or line.confidence < UNREADABLE:
                 out.append((line.box, 1.0 - line.confidence))
                 continue
