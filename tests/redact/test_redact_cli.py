@@ -75,7 +75,7 @@ def test_photo_faces_hidden_and_metadata_gone(tmp_path: Path, name: str, out_nam
     report = json.loads((tmp_path / "out.report.json").read_text())
     assert report["summary"]["faces_hidden"] >= len(truth["boxes"])
     assert report["output"]["metadata_removed"], "the report says what metadata was removed"
-    assert {m["kind"] for m in report["models"]} == {"face"}
+    assert {m["kind"] for m in report["models"]} == {"face", "text"}  # faces, and written identifiers (default)
     assert len(report["models"][0]["sha256"]) == 64
     assert "key_frames" not in report["models"][0], "a photo loads no video model"
     # far from every face the picture is unchanged (a JPEG round trip aside)

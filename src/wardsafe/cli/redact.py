@@ -13,7 +13,7 @@ from wardsafe.cli.models import prepare_int8_model
 from wardsafe.errors import InputError, RedactionError, WardSafeError
 from wardsafe.media.kinds import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from wardsafe.redact.job_paths import JobPaths
-from wardsafe.redact.options import AUDIO_MODES, FILTER_KINDS, AudioMode, RedactOptions
+from wardsafe.redact.options import AUDIO_MODES, FILTER_KINDS, TEXT_MODES, AudioMode, RedactOptions, TextMode
 
 if TYPE_CHECKING:
     from wardsafe.detect.seam import Detectors
@@ -115,6 +115,11 @@ def register(app: typer.Typer) -> None:
             None, "--threshold", min=0.01, max=0.99,
             help="Face detection score above which a face is hidden (lower hides more). Default: tuned value.",
         ),
+        text: str = typer.Option(
+            "identifiers", "--text",
+            help="Written text to hide: identifiers (names, dates of birth, NHS and hospital numbers, phones, "
+                 "e-mails, postcodes, addresses), all (every word) or none.",
+        ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
         audio: str = typer.Option(
             "bleep", "--audio",
@@ -128,7 +133,7 @@ def register(app: typer.Typer) -> None:
             [], "--keep-name", help="A name to leave as it is, e.g. the patient's own (repeatable)."
         ),
     ) -> None:
-        """Hide every face in photos and videos, except people you choose to keep.
+        """Hide every face and every written identifier in photos and videos, except people and names you choose to keep.
 
         The output keeps the input's size, orientation, frame rate, frame count and sound track, and carries no location, device or time metadata. A JSON report goes beside it. On any failure no output is written and the exit code is non-zero.
         """  # noqa: E501 (one line per paragraph: the help text is wrapped by the terminal)
@@ -136,9 +141,11 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--filter must be one of {', '.join(FILTER_KINDS)}, not {filter_kind!r}")
         if audio not in AUDIO_MODES:
             raise InputError(f"--audio must be one of {', '.join(AUDIO_MODES)}, not {audio!r}")
+        if text not in TEXT_MODES:
+            raise InputError(f"--text must be one of {', '.join(TEXT_MODES)}, not {text!r}")
         options = RedactOptions(filter=filter_kind, threshold=threshold, keep=frozenset(keep),  # type: ignore[arg-type]
-                                audio=cast(AudioMode, audio), hide_names=tuple(hide_names),
-                                keep_names=tuple(keep_names))
+                                audio=cast(AudioMode, audio), text=cast(TextMode, text),
+                                hide_names=tuple(hide_names), keep_names=tuple(keep_names))
         files = collect_inputs(inputs)
         many = len(files) > 1 or any(p.is_dir() for p in inputs)
         jobs = output_paths(files, output, report, many)

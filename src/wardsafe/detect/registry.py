@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from wardsafe.config import get_settings
 from wardsafe.detect.face_regions import FaceRegions, SmallFaces
 from wardsafe.detect.faces import check_precision, load_face_detector
-from wardsafe.detect.seam import Detectors, SpeechDetector
+from wardsafe.detect.seam import Detectors, RegionDetector, SpeechDetector
 from wardsafe.redact.options import RedactOptions
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
 SECOND_OPINION_VARIANTS = ("short", "full")
+# Every 3rd key frame (15 frames at stride 5): text hiding about 1.5x the faces-only time on 720p (docs/text.md).
+TEXT_CADENCE = 3
 
 
 def build_speech_detector(options: RedactOptions) -> WhisperSpeech:
@@ -41,4 +43,19 @@ def build_detectors(options: RedactOptions) -> Detectors:
     faces = FaceRegions(load_face_detector(), precision=precision, threshold=options.threshold,
                         long_side=options.detect_long_side, second_opinion=SECOND_OPINION_VARIANTS)
     speech: list[SpeechDetector] = [build_speech_detector(options)] if options.audio in ("bleep", "mute") else []
-    return Detectors(regions=[faces, SmallFaces(faces)], speech=speech)
+    regions: list[RegionDetector] = [faces, SmallFaces(faces)]
+    if options.text != "none":
+        regions.append(build_text_detector(options))
+    return Detectors(regions=regions, speech=speech)
+
+
+def build_text_detector(options: RedactOptions) -> RegionDetector:
+    """The OCR text detector for ``options.text`` with the names to hide and keep (models loaded once)."""
+    from wardsafe.detect.ocr_engine import get_engine  # loads ONNX Runtime sessions: only when text is on
+    from wardsafe.detect.text_regions import TextRegions
+    from wardsafe.identifiers import get_analyzer
+
+    get_analyzer()  # the name model loads here, before any file is touched (a bad one fails the job up front)
+
+    # Video: text is read on every TEXT_CADENCE-th key frame; the tracker carries word boxes in between.
+    return TextRegions(get_engine(), options.text, options.hide_names, options.keep_names, cadence=TEXT_CADENCE)
