@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from wardsafe.errors import InputError
 from wardsafe.jobs.plan import PermitFacts
 from wardsafe.permits.errors import InvalidTransition, NotFound
-from wardsafe.permits.model import Condition, Media, Purpose, RequestState
+from wardsafe.permits.model import Condition, DecisionKind, Media, Purpose, RequestState
 from wardsafe.store.convert import json_list
 from wardsafe.store.core import ServiceCore, required_text
 from wardsafe.store.models import Recording, RecordingRequest, Staff
@@ -78,12 +78,14 @@ class RecordingsPart(ServiceCore):
         if request.permit is None:
             raise NotFound("this recording's permit no longer exists")
         usernames = json_list(request.permit.unidentifiable_staff)
-        names = session.execute(select(Staff.display_name).where(Staff.username.in_(usernames))).scalars().all()
+        names = list(session.execute(select(Staff.display_name).where(Staff.username.in_(usernames))).scalars())
+        # Staff who declined must not be recorded at all: if caught, their names are hidden too.
+        names += [inv.staff.display_name for inv in request.involvements if inv.decision == DecisionKind.DECLINE.value]
         return PermitFacts(
             media=frozenset(Media(m) for m in request.media.split(",") if m),
             purpose=Purpose(request.purpose),
             conditions=frozenset(Condition(c) for c in json_list(request.permit.conditions)),
-            unidentifiable_names=tuple(sorted(names)),
+            unidentifiable_names=tuple(sorted(set(names))),
         )
 
     def new_recording_id(self) -> str:
