@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from wardsafe.detect.seam import Detectors
 from wardsafe.errors import WardSafeError
@@ -15,9 +16,10 @@ from wardsafe.jobs.files import output_path
 from wardsafe.jobs.plan import plan_for
 from wardsafe.media.atomic import remove_stale_partials
 from wardsafe.redact.job_paths import JobPaths
-from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.options import Cut, RedactOptions
 from wardsafe.redact.pipeline import run_job
-from wardsafe.store.recordings import RecordingsPart
+from wardsafe.redact.review_images import write_previews, write_thumbnails
+from wardsafe.store.recordings import RecordingsPart, RecordingView
 
 _DETECTORS: Detectors | None = None
 _DETECTORS_LOCK = threading.Lock()
@@ -42,16 +44,25 @@ def detectors() -> Detectors:
 
 def run_recording(service: RecordingsPart, recording_id: str) -> str:
     """Runs the queued job ``recording_id`` to review or failed; returns its final state ("skipped"
-    when another worker holds it). A crash leaves no output: the engine writes atomically."""
+    when another worker holds it). A crash leaves no output: the engine writes atomically. A cut that
+    staff asked for while the job ran is rendered at once, before the recording goes to review."""
+    state = "queued"
+    while state == "queued":
+        state = _run_once(service, recording_id)
+    return state
+
+
+def _run_once(service: RecordingsPart, recording_id: str) -> str:
     worker = worker_name()
     job = service.start_job(recording_id, worker)
     if job is None or job.original_path is None:
         return "skipped"
     original = Path(job.original_path)
     try:
-        plan = plan_for(job.kind, service.job_permit_facts(recording_id), frozenset(job.keep))
+        plan = plan_for(job.kind, service.job_permit_facts(recording_id), frozenset(job.keep), _cuts(job))
         output = output_path(original.parent, job.kind, original)
         paths = JobPaths.beside(output)
+        prefix = output.with_suffix("")  # review pictures are named after it (see review_images)
         for path in (paths.output, paths.report, paths.plan_json, paths.plan_sheet):
             remove_stale_partials(path)  # a worker killed mid-job left these; they were never published
         last = [0.0]
@@ -63,16 +74,41 @@ def run_recording(service: RecordingsPart, recording_id: str) -> str:
                 service.job_progress(recording_id, done / total)
 
         people = job.people
-        if not people:
-            # The first run finds the people (numbered as a plan numbers them, with a contact sheet of
-            # thumbnails) so the patient can choose whom to keep; a re-render reuses those ids.
+        if not people and job.kind != "audio":
+            # The first run finds the people (numbered as a plan numbers them, with a thumbnail each) so
+            # the patient can choose whom to keep; a re-render reuses those ids.
             found = run_job(original, paths, detectors(), plan.options, plan=True, progress=progress)
             people = sorted(person.id for person in found.result.people)
+            write_thumbnails(found.result, prefix)
         outcome = run_job(original, paths, detectors(), plan.options, progress=progress)
+        if job.kind != "audio":
+            write_previews(paths.output, outcome.report, prefix)
     except WardSafeError as exc:
         service.fail_job(recording_id, worker, str(exc).splitlines()[0])
         return "failed"
-    summary = outcome.report.get("summary", {})
-    hidden = {"faces": int(summary.get("faces_hidden", 0))}
-    service.finish_job(recording_id, worker, str(paths.output), str(paths.report), people, hidden)
-    return "review"
+    view = service.finish_job(recording_id, worker, str(paths.output), str(paths.report), people,
+                              hidden_counts(outcome.report), cuts_rendered=len(job.cuts))
+    return view.state
+
+
+def _cuts(job: RecordingView) -> tuple[Cut, ...]:
+    """The cuts staff asked for, as the engine takes them."""
+    cuts = []
+    for c in job.cuts:
+        region = c.get("region")
+        box = (float(region[0]), float(region[1]), float(region[2]), float(region[3])) if region else None
+        cuts.append(Cut(float(c["start_s"]), float(c["end_s"]), box))
+    return tuple(cuts)
+
+
+def hidden_counts(report: dict[str, Any]) -> dict[str, int]:
+    """What a job hid, by kind: tracks of each detector's kind, spoken spans, parts cut."""
+    hidden = {kind: counts["hidden"] for kind, counts in report["summary"]["by_kind"].items() if counts["hidden"]}
+    hidden.setdefault("face", 0)
+    spans = (report.get("audio") or {}).get("spans_hidden", [])
+    if spans:
+        hidden["speech"] = len(spans)
+    cuts = report["options"].get("cuts", [])
+    if cuts:
+        hidden["cut"] = len(cuts)
+    return hidden
