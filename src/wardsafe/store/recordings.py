@@ -117,6 +117,14 @@ class RecordingsPart(ServiceCore):
             request = self._request_by_token(session, token)
             return _view(self._recording_of(session, request, recording_id), request.code)
 
+    def list_recordings(self, token: str) -> list[RecordingView]:
+        """The recordings uploaded under the patient's request, oldest first."""
+        with self._read() as session:
+            request = self._request_by_token(session, token)
+            rows = session.execute(select(Recording).where(Recording.request_id == request.id)
+                                   .order_by(Recording.created_at)).scalars().all()
+            return [_view(row, request.code) for row in rows]
+
     def job_view(self, recording_id: str) -> RecordingView:
         """A recording by id alone (for workers)."""
         with self._read() as session:

@@ -31,7 +31,8 @@ from wardsafe.web.context import check_csrf, require_staff, service
 from wardsafe.web.recordings_upload import UploadTooLarge, UploadUnreadable, save_file_part
 from wardsafe.web.security import BodySizeLimitMiddleware
 
-UPLOAD_PATH = re.compile(r"^/api/requests/[^/]+/recordings/?$")
+# The API's upload and the patient page's upload form (which answers with a page).
+UPLOAD_PATH = re.compile(r"^(/api/requests/[^/]+/recordings|/r/[^/]+/recordings)/?$")
 
 
 class JobQueue(Protocol):
@@ -118,6 +119,13 @@ def _body(request: Request, token: str, view: RecordingView) -> RecordingBody:
     return recording_body(view, request.url_for("get_recording", token=token, recording_id=view.id).path)
 
 
+def submit(request: Request, view: RecordingView) -> None:
+    """Hands a queued recording to this app's queue (if it has one)."""
+    queue = _state(request).queue
+    if queue is not None and view.state == "queued":
+        queue.submit(view.id)
+
+
 def _state(request: Request) -> RecordingsState:
     state: RecordingsState = request.app.state.recordings
     return state
@@ -154,6 +162,12 @@ DOWNLOAD_ANSWERS[200] = {"content": {"application/octet-stream": {}}, "descripti
 async def upload_recording(request: Request, token: str) -> RecordingBody:
     """Uploads a recording made under the permit (multipart field ``file``) and queues its redaction.
     409 unless the permit is in force; 415 for a file the permit does not cover; 413 over the limit."""
+    return _body(request, token, await accept_upload(request, token))
+
+
+async def accept_upload(request: Request, token: str) -> RecordingView:
+    """Streams the request's ``file`` part to the recording's folder, probes it and queues its job (shared by
+    the API and the patient's page). HTTPException 409, 413 or 415 as :func:`upload_recording` says."""
     the_service = service(request)
     settings = _state(request)
     permit = await run_in_threadpool(the_service.permit_facts, token)
@@ -180,7 +194,7 @@ async def upload_recording(request: Request, token: str) -> RecordingBody:
         raise
     if settings.queue is not None:
         settings.queue.submit(view.id)
-    return _body(request, token, view)
+    return view
 
 
 @router.get("/requests/{token}/recordings/{recording_id}", tags=["patients"], responses=_answers(404))
@@ -265,9 +279,7 @@ class StaffRecordingBody(BaseModel):
 def keep_people(request: Request, token: str, recording_id: str, body: KeepBody) -> RecordingBody:
     """Keeps these people visible and re-renders; the recording returns to review when done."""
     view = service(request).keep_people(token, recording_id, body.people)
-    queue = _state(request).queue
-    if queue is not None:
-        queue.submit(view.id)
+    submit(request, view)
     return _body(request, token, view)
 
 
@@ -312,9 +324,7 @@ def request_cut(
     check_csrf(request, x_csrf_token)
     view = service(request).request_cut(staff.id, code, recording_id, body.start_s, body.end_s, body.reason,
                                         body.region)
-    queue = _state(request).queue
-    if queue is not None and view.state == "queued":
-        queue.submit(view.id)
+    submit(request, view)
     return StaffRecordingBody(id=view.id, kind=view.kind, state=view.state, hidden=view.hidden, cuts=view.cuts,
                               report=_report(view))
 
