@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ from wardsafe.redact.pipeline import run_job
 from wardsafe.redact.review_images import write_previews, write_thumbnails
 from wardsafe.store.recordings import RecordingsPart, RecordingView
 
-_DETECTORS: Detectors | None = None
-_DETECTORS_LOCK = threading.Lock()
 PROGRESS_EVERY_S = 1.0  # progress rows are written at most this often
 
 
@@ -31,15 +28,12 @@ def worker_name() -> str:
     return f"worker:{socket.gethostname()}:{os.getpid()}"
 
 
-def detectors() -> Detectors:
-    """This process's detectors, built on first use (models load once, not per job)."""
-    global _DETECTORS
-    with _DETECTORS_LOCK:
-        if _DETECTORS is None:
-            from wardsafe.detect.registry import build_detectors
+def detectors_for(options: RedactOptions) -> Detectors:
+    """The detectors for one job's options (the permit's names to hide, its text mode). Models load once per
+    process and are cached; only the light wrappers that carry the options are built per job."""
+    from wardsafe.detect.registry import build_detectors
 
-            _DETECTORS = build_detectors(RedactOptions())
-        return _DETECTORS
+    return build_detectors(options)
 
 
 def run_recording(service: RecordingsPart, recording_id: str) -> str:
@@ -73,14 +67,15 @@ def _run_once(service: RecordingsPart, recording_id: str) -> str:
                 last[0] = now
                 service.job_progress(recording_id, done / total)
 
+        finders = detectors_for(plan.options)
         people = job.people
         if not people and job.kind != "audio":
             # The first run finds the people (numbered as a plan numbers them, with a thumbnail each) so
             # the patient can choose whom to keep; a re-render reuses those ids.
-            found = run_job(original, paths, detectors(), plan.options, plan=True, progress=progress)
+            found = run_job(original, paths, finders, plan.options, plan=True, progress=progress)
             people = sorted(person.id for person in found.result.people)
             write_thumbnails(found.result, prefix)
-        outcome = run_job(original, paths, detectors(), plan.options, progress=progress)
+        outcome = run_job(original, paths, finders, plan.options, progress=progress)
         if job.kind != "audio":
             write_previews(paths.output, outcome.report, prefix)
     except WardSafeError as exc:

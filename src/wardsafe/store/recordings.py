@@ -5,6 +5,7 @@ audit details hold ids, states and counts only, never what was hidden."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -20,6 +21,14 @@ from wardsafe.permits.model import Condition, DecisionKind, Media, Purpose, Requ
 from wardsafe.store.convert import json_list
 from wardsafe.store.core import ServiceCore, required_text
 from wardsafe.store.models import Recording, RecordingRequest, Staff
+
+ROLE_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")  # "Sam Patel (radiographer)": the role is not the name
+
+
+def person_name(display_name: str) -> str:
+    """A staff member's name as it is written or said: their display name less a role in brackets."""
+    return ROLE_SUFFIX.sub("", display_name).strip() or display_name
+
 
 STATES = ("queued", "running", "review", "released", "failed", "deleted")
 STAFF_STATES = ("queued", "running", "review", "released")  # what staff named on the permit see
@@ -88,7 +97,7 @@ class RecordingsPart(ServiceCore):
             media=frozenset(Media(m) for m in request.media.split(",") if m),
             purpose=Purpose(request.purpose),
             conditions=frozenset(Condition(c) for c in json_list(request.permit.conditions)),
-            unidentifiable_names=tuple(sorted(set(names))),
+            unidentifiable_names=tuple(sorted({person_name(n) for n in names})),
         )
 
     def new_recording_id(self) -> str:
