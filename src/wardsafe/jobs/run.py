@@ -11,13 +11,14 @@ from typing import Any
 
 from wardsafe.detect.seam import Detectors
 from wardsafe.errors import WardSafeError
-from wardsafe.jobs.files import output_path
+from wardsafe.jobs.files import output_path, transcript_path
 from wardsafe.jobs.plan import plan_for
 from wardsafe.media.atomic import remove_stale_partials
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import Cut, RedactOptions
 from wardsafe.redact.pipeline import run_job
 from wardsafe.redact.review_images import write_previews, write_thumbnails
+from wardsafe.redact.transcript import write_transcript
 from wardsafe.store.recordings import RecordingsPart, RecordingView
 
 PROGRESS_EVERY_S = 1.0  # progress rows are written at most this often
@@ -78,6 +79,10 @@ def _run_once(service: RecordingsPart, recording_id: str) -> str:
         outcome = run_job(original, paths, finders, plan.options, progress=progress)
         if job.kind != "audio":
             write_previews(paths.output, outcome.report, prefix)
+        if plan.transcript:
+            from wardsafe.detect.registry import build_speech_detector
+
+            write_transcript(original, transcript_path(original.parent), build_speech_detector(plan.options))
     except WardSafeError as exc:
         service.fail_job(recording_id, worker, str(exc).splitlines()[0])
         return "failed"

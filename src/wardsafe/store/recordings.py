@@ -9,12 +9,14 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wardsafe.errors import InputError
+from wardsafe.jobs.files import transcript_path
 from wardsafe.jobs.plan import PermitFacts
 from wardsafe.permits.errors import InvalidTransition, NotFound
 from wardsafe.permits.model import Condition, DecisionKind, Media, Purpose, RequestState
@@ -302,6 +304,8 @@ class RecordingsPart(ServiceCore):
                 row.original_path, row.updated_at = None, now
                 if row.state != "released":
                     doomed.extend(p for p in (row.output_path, row.report_path) if p)
+                    if row.output_path:
+                        doomed.append(str(transcript_path(Path(row.output_path).parent)))
                     row.state, row.output_path, row.report_path = "deleted", None, None
                 self._audit(session, now, worker, "recording.original_deleted", self._code_of(session, row),
                             recording=row.id, retention_days=self.policy.retention_days)

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from wardsafe.errors import InputError
-from wardsafe.jobs.files import delete_original, recording_folder
+from wardsafe.jobs.files import delete_original, recording_folder, transcript_path
 from wardsafe.jobs.plan import check_covered
 from wardsafe.jobs.review import hidden_stretches, people_seen
 from wardsafe.media.probe import probe
@@ -90,6 +90,7 @@ class RecordingBody(BaseModel):
     hidden: dict[str, int]  # by kind: faces, text regions, spoken spans, parts cut
     hidden_at: list[HiddenBody]
     previews: list[str]  # preview frames of the redacted copy, hidden regions outlined (until release)
+    transcript_url: str | None = None  # consultation audio: the transcript, identifiers replaced by their type
     cuts: list[dict[str, Any]]  # staff requests to cut a part before release
     error: str | None = None
 
@@ -112,7 +113,13 @@ def recording_body(view: RecordingView, base: str) -> RecordingBody:
                    for h in (hidden_stretches(report) if report else [])],
         previews=[f"{base}/previews/{n}.jpg" for n in range(PREVIEWS)
                   if prefix and preview_path(prefix, n).is_file()],
+        transcript_url=f"{base}/transcript" if view.state in ("review", "released") and _transcript(view) else None,
     )
+
+
+def _transcript(view: RecordingView) -> Path | None:
+    path = transcript_path(Path(view.output_path).parent) if view.output_path else None
+    return path if path is not None and path.is_file() else None
 
 
 def _body(request: Request, token: str, view: RecordingView) -> RecordingBody:
@@ -201,6 +208,21 @@ async def accept_upload(request: Request, token: str) -> RecordingView:
 def get_recording(request: Request, token: str, recording_id: str) -> RecordingBody:
     """A recording uploaded under the permit: its job's state and progress, the people found and what was hidden."""
     return _body(request, token, service(request).get_recording(token, recording_id))
+
+
+TRANSCRIPT_ANSWERS = _answers(404)
+TRANSCRIPT_ANSWERS[200] = {"content": {"text/plain": {}}, "description": "The transcript"}
+
+
+@router.get("/requests/{token}/recordings/{recording_id}/transcript", tags=["patients"],
+            response_class=FileResponse, responses=TRANSCRIPT_ANSWERS)
+def download_transcript(request: Request, token: str, recording_id: str) -> FileResponse:
+    """A consultation recording's transcript, identifiers replaced by their type (in review or released)."""
+    view = service(request).get_recording(token, recording_id)
+    path = _transcript(view) if view.state in ("review", "released") else None
+    if path is None:
+        raise HTTPException(404, "this recording has no transcript")
+    return FileResponse(path, filename=f"wardsafe-{view.id}-transcript.txt", media_type="text/plain; charset=utf-8")
 
 
 PICTURE_ANSWERS = _answers(404)
