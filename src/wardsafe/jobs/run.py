@@ -70,13 +70,13 @@ def _run_once(service: RecordingsPart, recording_id: str) -> str:
 
         finders = detectors_for(plan.options)
         people = job.people
-        if not people and job.kind != "audio":
-            # The first run finds the people (numbered as a plan numbers them, with a thumbnail each) so
-            # the patient can choose whom to keep; a re-render reuses those ids.
-            found = run_job(original, paths, finders, plan.options, plan=True, progress=progress)
-            people = sorted(person.id for person in found.result.people)
-            write_thumbnails(found.result, prefix)
-        outcome = run_job(original, paths, finders, plan.options, progress=progress)
+        # The first run also finds the people (numbered as a plan numbers them, with a thumbnail each) so the
+        # patient can choose whom to keep, from the same detections; a re-render reuses those ids.
+        first = not people and job.kind != "audio"
+        outcome = run_job(original, paths, finders, plan.options, progress=progress, with_plan=first)
+        if first and outcome.found is not None:
+            people = sorted(person.id for person in outcome.found.people)
+            write_thumbnails(outcome.found, prefix)
         if job.kind != "audio":
             write_previews(paths.output, outcome.report, prefix)
         if plan.transcript:
