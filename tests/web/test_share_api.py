@@ -103,6 +103,8 @@ def test_uploaded_clip_is_redacted_to_review_and_downloads(
     saved = tmp_path / "safe.mp4"
     saved.write_bytes(download.content)
     assert probe(saved).kind == "video" and download.content != CLIP.read_bytes()
+    report = client.get(url + "/report")
+    assert report.status_code == 200 and report.json()["summary"]["faces_hidden"] >= 1
     # Every file of the job was published whole: no temporary partials are left in its folder.
     names = sorted(p.name for p in (data / "recordings" / recording["id"]).iterdir())
     assert [n for n in names if ".plan.person-" not in n and ".plan.preview-" not in n] == [

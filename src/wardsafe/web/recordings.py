@@ -210,6 +210,35 @@ def get_recording(request: Request, token: str, recording_id: str) -> RecordingB
     return _body(request, token, service(request).get_recording(token, recording_id))
 
 
+REPORT_ANSWERS = _answers(404)
+REPORT_ANSWERS[200] = {"content": {"application/json": {}}, "description": "The redaction report (counts, times, "
+                       "boxes; never what was hidden)"}
+
+
+@router.get("/requests/{token}/recordings/{recording_id}/report", tags=["patients"], response_class=FileResponse,
+            responses=REPORT_ANSWERS)
+def download_report(request: Request, token: str, recording_id: str) -> FileResponse:
+    """The redaction report of the copy (in review or released)."""
+    return _report_file(service(request).get_recording(token, recording_id))
+
+
+@router.get("/staff/requests/{code}/recordings/{recording_id}/report", tags=["staff"], response_class=FileResponse,
+            responses=REPORT_ANSWERS | _answers(401, 403))
+def staff_report(request: Request, code: str, recording_id: str, _session: StaffSession = None) -> FileResponse:
+    """The redaction report of a copy in review or released."""
+    views = service(request).staff_recordings(require_staff(request).id, code)
+    view = next((v for v in views if v.id == recording_id), None)
+    if view is None:
+        raise HTTPException(404, "no redacted copy with this id under this request")
+    return _report_file(view)
+
+
+def _report_file(view: RecordingView) -> FileResponse:
+    if view.state not in ("review", "released") or not view.report_path or not Path(view.report_path).is_file():
+        raise HTTPException(404, "this recording has no report yet")
+    return FileResponse(view.report_path, filename=f"wardsafe-{view.id}.report.json", media_type="application/json")
+
+
 TRANSCRIPT_ANSWERS = _answers(404)
 TRANSCRIPT_ANSWERS[200] = {"content": {"text/plain": {}}, "description": "The transcript"}
 
