@@ -126,7 +126,9 @@ def test_upload_keep_release_download_on_a_phone(
     assert len(kept) == 1, (kept_label, visible, seen)
     assert all(n <= 0.1 * seen[face] for face, n in visible.items() if face not in kept), visible
 
-    staff.reload()
+    staff.goto(f"{share_url}/staff")  # the inbox says a copy was released under the permit
+    assert "1 safe copy released under this permit" in staff.get_by_test_id(f"copies-{code}").inner_text()
+    staff.get_by_test_id(f"copies-{code}").get_by_role("link", name="See it").click()
     assert "Released" in staff.locator("section", has_text="Safe copies").inner_text()
     with staff.expect_download() as copy:
         staff.get_by_role("link", name="Download the safe copy").click()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wardsafe.errors import InputError
@@ -257,6 +257,23 @@ class RecordingsPart(ServiceCore):
                                                            Recording.state.in_(STAFF_STATES))
                                    .order_by(Recording.created_at)).scalars().all()
             return [replace(_view(row, request.code), original_path=None) for row in rows]
+
+    def copies_by_request(self, request_codes: list[str]) -> dict[str, dict[str, int]]:
+        """For a page of requests: how many redacted copies each has, by state (``review``, ``released`` ...),
+        for the staff inbox to say that a copy was made or released under a permit."""
+        if not request_codes:
+            return {}
+        with self._read() as session:
+            rows = session.execute(
+                select(RecordingRequest.code, Recording.state, func.count())
+                .join(Recording, Recording.request_id == RecordingRequest.id)
+                .where(RecordingRequest.code.in_(request_codes), Recording.state.in_(STAFF_STATES))
+                .group_by(RecordingRequest.code, Recording.state)
+            ).all()
+        counts: dict[str, dict[str, int]] = {}
+        for code, state, count in rows:
+            counts.setdefault(code, {})[state] = int(count)
+        return counts
 
     def request_cut(
         self, staff_id: int, request_code: str, recording_id: str, start_s: float, end_s: float, reason: str,

@@ -102,7 +102,9 @@ def staff_inbox(request: Request, page: str = "1", involved_page: str = "1") -> 
     """Requests awaiting this staff member's decision, and those they were involved in, a page of each."""
     staff = require_staff(request)
     inbox = service(request).staff_inbox_page(staff.id, _page_number(page), _page_number(involved_page))
-    context = {"inbox": inbox, "awaiting": inbox.awaiting, "involved": inbox.involved, "Decisions": DecisionKind}
+    copies = service(request).copies_by_request([r.code for r in inbox.involved])
+    context = {"inbox": inbox, "awaiting": inbox.awaiting, "involved": inbox.involved, "Decisions": DecisionKind,
+               "copies": copies}
     return render(request, "inbox.html", context, staff=staff)
 
 
