@@ -139,7 +139,8 @@ class WhisperSpeech:
         with self.speech.lock:  # one transcription at a time: the threads are already all in use
             segments, _ = self.speech.model.transcribe(
                 np.ascontiguousarray(pcm, dtype=np.float32), language="en", beam_size=1, word_timestamps=True,
-                vad_filter=True, vad_parameters={"min_silence_duration_ms": VAD_MIN_SILENCE_MS, "threshold": VAD_THRESHOLD},
+                vad_filter=True,
+                vad_parameters={"min_silence_duration_ms": VAD_MIN_SILENCE_MS, "threshold": VAD_THRESHOLD},
                 condition_on_previous_text=False,
             )
             return [Word(w.word, float(w.start), float(w.end), float(w.probability))

@@ -41,6 +41,16 @@ _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 # misheard by a digit is no less identifying.
 UNCLAIMED_DIGITS = 6
 NUMBER_KIND = "NUMBER"
+# Uncertain means hide: a word next to an identifier that the recogniser is less than UNSURE_P sure of is
+# probably part of it misheard (the second half of a name, the last digit of a year: "1970 line." for
+# "nineteen seventy nine"), so up to UNSURE_WORDS such words on each side join it; common short words
+# ("and", "that's") do not, as they cost ordinary speech and are seldom what a digit or name is heard as.
+UNSURE_P = 0.5
+UNSURE_WORDS = 3
+# A day and month heard without a year: a year was probably said and misheard (a date of birth is nearly
+# always said with one), so the words begun within YEAR_S seconds after the month are hidden too.
+YEAR_S = 2.0
+_YEAR_WRITTEN = re.compile(r"\d{4}|'\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +313,39 @@ def find_in_speech(
         if start + WINDOW >= len(phrases):
             break
         start += WINDOW - OVERLAP
-    return merge_findings(sorted((_with_first_name(words, f) for f in found), key=lambda f: (f.first, f.last)))
+    yearless = {p.last for p in phrases if p.date and not _YEAR_WRITTEN.search(p.text)}
+    grown = (_with_unsure_neighbours(words, _with_year(words, _with_first_name(words, f), yearless)) for f in found)
+    return merge_findings(sorted(grown, key=lambda f: (f.first, f.last)))
+
+
+def _with_year(words: Sequence[Word], found: Finding, yearless: set[int]) -> Finding:
+    """A finding that ends with a day and month said without a year, grown over the words begun within
+    ``YEAR_S`` seconds after it (the year, misheard)."""
+    if found.last not in yearless:
+        return found
+    until = words[found.last].end_s + YEAR_S
+    last = found.last
+    while last + 1 < len(words) and words[last + 1].start_s < until:
+        last += 1
+    return Finding(found.kind, found.first, last)
+
+
+def _unsure(word: Word) -> bool:
+    """Whether ``word`` may be part of an identifier misheard: the recogniser was unsure of it and it is not
+    a common short word (a misheard digit, name or year is seldom written as "and" or "that's")."""
+    return word.probability < UNSURE_P and _core(word.text) not in _FUNCTION_WORDS
+
+
+def _with_unsure_neighbours(words: Sequence[Word], found: Finding) -> Finding:
+    """A finding grown over up to ``UNSURE_WORDS`` words on each side that the recogniser was unsure of."""
+    first, last = found.first, found.last
+    for _ in range(UNSURE_WORDS):
+        if first > 0 and _unsure(words[first - 1]):
+            first -= 1
+    for _ in range(UNSURE_WORDS):
+        if last + 1 < len(words) and _unsure(words[last + 1]):
+            last += 1
+    return Finding(found.kind, first, last)
 
 
 def _with_first_name(words: Sequence[Word], found: Finding) -> Finding:
