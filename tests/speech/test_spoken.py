@@ -68,9 +68,13 @@ def test_uncertain_words_next_to_an_identifier_are_hidden_with_it() -> None:
         "born on the fourteenth of March I think the big one and then we went home".split())]
     found = find_in_speech(ws)
     assert [(f.kind, f.first, f.last) for f in found] == [("DATE", 2, 9)]  # "the fourteenth of March I think the big"
-    # a word the recogniser was unsure of joins a neighbouring identifier; a common word does not
+    # a word the recogniser was unsure of joins a neighbouring identifier; a common word only on the way to one
     ws = [Word("born", 0, 0.4), Word("21st", 0.5, 0.9), Word("October", 1.0, 1.4), Word("1970", 1.5, 1.9),
-          Word("line.", 2.0, 2.4, 0.3), Word("and", 2.5, 2.9, 0.2), Word("home", 3.0, 3.4, 0.3)]
+          Word("line.", 2.0, 2.4, 0.3), Word("and", 2.5, 2.9, 0.2), Word("home", 3.0, 3.4)]
     assert [(f.first, f.last) for f in find_in_speech(ws)] == [(1, 4)]
     sure = [Word(w.text, w.start_s, w.end_s) for w in ws]
     assert [(f.first, f.last) for f in find_in_speech(sure)] == [(1, 3)]
+    ws = [Word(t, i * 0.5, i * 0.5 + 0.4, p) for i, (t, p) in enumerate(
+        [("my", 0.8), ("name", 1.0), ("is", 0.6), ("Here", 0.02), ("a", 0.15), ("conference", 0.05), ("and", 0.7),
+         ("one", 0.7)])]
+    assert [(f.kind, f.first, f.last) for f in find_in_speech(ws)] == [("NAME", 3, 5)]

@@ -142,6 +142,10 @@ class WhisperSpeech:
                 vad_filter=True,
                 vad_parameters={"min_silence_duration_ms": VAD_MIN_SILENCE_MS, "threshold": VAD_THRESHOLD},
                 condition_on_previous_text=False,
+                # Greedy decoding only, no sampling at higher temperatures when a pass looks wrong: sampling made
+                # the same noisy sound give different words (and so different hidden spans) from run to run,
+                # and it took 3 to 4 times as long on noisy sound; on the real clips the words were the same.
+                temperature=0.0,
             )
             return [Word(w.word, float(w.start), float(w.end), float(w.probability))
                     for s in segments for w in (s.words or [])]

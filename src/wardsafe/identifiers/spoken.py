@@ -43,8 +43,8 @@ UNCLAIMED_DIGITS = 6
 NUMBER_KIND = "NUMBER"
 # Uncertain means hide: a word next to an identifier that the recogniser is less than UNSURE_P sure of is
 # probably part of it misheard (the second half of a name, the last digit of a year: "1970 line." for
-# "nineteen seventy nine"), so up to UNSURE_WORDS such words on each side join it; common short words
-# ("and", "that's") do not, as they cost ordinary speech and are seldom what a digit or name is heard as.
+# "nineteen seventy nine"), so up to UNSURE_WORDS such words on each side join it (common short words only
+# on the way to another: see _with_unsure_neighbours).
 UNSURE_P = 0.5
 UNSURE_WORDS = 3
 # A day and month heard without a year: a year was probably said and misheard (a date of birth is nearly
@@ -331,20 +331,25 @@ def _with_year(words: Sequence[Word], found: Finding, yearless: set[int]) -> Fin
 
 
 def _unsure(word: Word) -> bool:
-    """Whether ``word`` may be part of an identifier misheard: the recogniser was unsure of it and it is not
-    a common short word (a misheard digit, name or year is seldom written as "and" or "that's")."""
-    return word.probability < UNSURE_P and _core(word.text) not in _FUNCTION_WORDS
+    """Whether the recogniser was less than ``UNSURE_P`` sure of ``word``."""
+    return word.probability < UNSURE_P
 
 
 def _with_unsure_neighbours(words: Sequence[Word], found: Finding) -> Finding:
-    """A finding grown over up to ``UNSURE_WORDS`` words on each side that the recogniser was unsure of."""
+    """A finding grown over up to ``UNSURE_WORDS`` words on each side that the recogniser was unsure of. A
+    common short word ("and", "a") is taken only on the way to an unsure word that is not one ("Here a
+    conference" for "Sarah Thompson"): alone it costs ordinary speech and is seldom a misheard name or digit."""
     first, last = found.first, found.last
-    for _ in range(UNSURE_WORDS):
-        if first > 0 and _unsure(words[first - 1]):
-            first -= 1
-    for _ in range(UNSURE_WORDS):
-        if last + 1 < len(words) and _unsure(words[last + 1]):
-            last += 1
+    for step in (-1, 1):
+        edge = first if step < 0 else last
+        k = edge
+        for _ in range(UNSURE_WORDS):
+            k += step
+            if not 0 <= k < len(words) or not _unsure(words[k]):
+                break
+            if _core(words[k].text) not in _FUNCTION_WORDS:
+                edge = k
+        first, last = (edge, last) if step < 0 else (first, edge)
     return Finding(found.kind, first, last)
 
 
