@@ -3,7 +3,8 @@
 Sections (all by default; pick with --only):
   hiding   synthetic ward conversations (espeak-ng, phrase by phrase, so every phrase's place is known), each
            redacted as WAV with --audio bleep. Three conditions: clean (en-gb, 150 wpm), a second voice at a faster
-           rate (en-us, 190 wpm), and a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB SNR). An identifier
+           rate (en-us, 190 wpm), and a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB below the
+           file's mean power, about 21.4 dB below its voiced stretches: see docs/speech.md). An identifier
            phrase counts as fully hidden when every 50 ms window of its voice is the 1 kHz tone (>= 0.95 of its
            windows, for the window at each edge); "other speech intact" is the share of the voiced samples of
            ordinary phrases left bit-identical.

@@ -7,7 +7,8 @@ Speech recognition writes numbers as they were said or oddly ("nine four three",
 a spoken date one phrase "14 March 1961", every other word stays itself. The recognisers run on the joined
 phrases; an identifier that touches a phrase hides all of it, so a partly recognised number or date hides
 the whole phrase. A long run of digits that no recogniser claims is hidden too, and so is a spoken day and
-month (uncertain means hide).
+month, with what was said in the 2 s after it (a year, misheard); words the recogniser was unsure of next to
+an identifier join it (uncertain means hide).
 """
 
 from __future__ import annotations
