@@ -3,12 +3,14 @@
 Sections (all by default; pick with --only):
   hiding   synthetic ward conversations (espeak-ng, phrase by phrase, so every phrase's place is known), each
            redacted as WAV with --audio bleep. Three conditions: clean (en-gb, 150 wpm), a second voice at a faster
-           rate (en-us, 190 wpm), and a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB SNR). An identifier
+           rate (en-us, 190 wpm), and a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB below the
+           file's mean power, about 21.4 dB below its voiced stretches: see docs/speech.md). An identifier
            phrase counts as fully hidden when every 50 ms window of its voice is the 1 kHz tone (>= 0.95 of its
            windows, for the window at each edge); "other speech intact" is the share of the voiced samples of
            ordinary phrases left bit-identical.
   wer      word error rate of the speech model on the real clips of ../shared/data/speech_dev (numbers written as
-           words and punctuation removed on both sides before comparing)
+           words and punctuation removed on both sides before comparing), as recorded and through the same phone
+           chain as above (so the chain's effect on real speech is known, not only on espeak's)
   rtf      real-time factor of `redact` on a >= 100 s conversation (hearing, matching and bleeping, in-process,
            model already loaded)
   video    a 720p make_clip clip with the conversation as its sound track: frames/s of `wardsafe redact` with
@@ -36,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.speech.synth import hidden_share, read_wav, synthesise  # noqa: E402
+from tests.speech.synth import hidden_share, phone_chain, read_wav, synthesise, write_wav  # noqa: E402
 
 from wardsafe.detect.registry import build_speech_detector  # noqa: E402
 from wardsafe.redact.audio import redact_audio_file  # noqa: E402
@@ -140,20 +142,26 @@ def edit_distance(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def wer(detector: object, shared: Path) -> float:
-    """Word error rate over the real clips (errors summed over all clips / reference words)."""
+def wer(detector: object, shared: Path, phone: bool = False) -> float:
+    """Word error rate over the real clips (errors summed over all clips / reference words), as recorded or
+    through the phone chain (band, 8 kHz, noise) that the hiding section uses."""
     from wardsafe.media.audio import speech_chunks
 
     manifest = json.loads((shared / "data" / "speech_dev" / "manifest.json").read_text())
     errors = words = 0
     for entry in manifest:
-        pcm = np.concatenate([c.pcm for c in speech_chunks(shared / "data" / "speech_dev" / entry["audio"])])
+        path = shared / "data" / "speech_dev" / entry["audio"]
+        if phone:
+            samples, rate = read_wav(path)
+            narrow, narrow_rate = phone_chain(samples.mean(axis=1).astype(np.int16), rate)
+            path = write_wav(OUT / f"phone_{Path(entry['audio']).stem}.wav", narrow, narrow_rate)
+        pcm = np.concatenate([c.pcm for c in speech_chunks(path)])
         heard = " ".join(w.text for w in detector.words(pcm))  # type: ignore[attr-defined]
         ref, hyp = normalise_text(entry["transcript"]), normalise_text(heard)
         errors += edit_distance(ref, hyp)
         words += len(ref)
-    print(f"wer: {errors}/{words} = {errors / words:.3f} on {len(manifest)} real clips (speech_dev)  load {load()}",
-          flush=True)
+    print(f"wer{' [phone + noise]' if phone else ''}: {errors}/{words} = {errors / words:.3f} on {len(manifest)} "
+          f"real clips (speech_dev)  load {load()}", flush=True)
     return errors / words
 
 
@@ -249,6 +257,7 @@ def main() -> None:
         hiding(detector, args.scripts)
     if "wer" in only:
         wer(detector, args.shared)
+        wer(detector, args.shared, phone=True)
     if "rtf" in only:
         rtf(detector)
     if "video" in only:

@@ -40,10 +40,11 @@ def test_identifiers_in_speech_cover_their_whole_phrase() -> None:
 
 
 def test_partly_heard_numbers_and_dates_are_hidden_whole() -> None:
-    # a digit misheard ("ten") still leaves a long number; a date without a year is still a date
+    # a digit misheard ("ten") still leaves a long number; a date without a year is still a date, and the
+    # words said within 2 s after it go with it (a year misheard)
     assert hidden("it is four three ten one three four five five thanks") == [
         ("NUMBER", "four three ten one three four five five")]
-    assert hidden("see you on the fourteenth of March then") == [("DATE", "the fourteenth of March")]
+    assert hidden("see you on the fourteenth of March then") == [("DATE", "the fourteenth of March then")]
     assert hidden("I went for one two days") == []  # three digits are not an identifier
 
 
@@ -59,3 +60,21 @@ def test_misheard_forms_still_hide() -> None:
         ("PHONE", "No 7 7 double low. 9 double 1, 2, 3, 4.")]
     assert hidden("birth? Second on July 1948, lovely") == [("DATE", "Second on July 1948,")]
     assert hidden("name? Martyr Evans And your") == [("NAME", "Martyr Evans")]
+
+
+def test_uncertain_words_next_to_an_identifier_are_hidden_with_it() -> None:
+    # a day and month heard without a year: the next 2 s (the year, misheard) go with it
+    ws = [Word(t, i * 0.5, i * 0.5 + 0.4) for i, t in enumerate(
+        "born on the fourteenth of March I think the big one and then we went home".split())]
+    found = find_in_speech(ws)
+    assert [(f.kind, f.first, f.last) for f in found] == [("DATE", 2, 9)]  # "the fourteenth of March I think the big"
+    # a word the recogniser was unsure of joins a neighbouring identifier; a common word only on the way to one
+    ws = [Word("born", 0, 0.4), Word("21st", 0.5, 0.9), Word("October", 1.0, 1.4), Word("1970", 1.5, 1.9),
+          Word("line.", 2.0, 2.4, 0.3), Word("and", 2.5, 2.9, 0.2), Word("home", 3.0, 3.4)]
+    assert [(f.first, f.last) for f in find_in_speech(ws)] == [(1, 4)]
+    sure = [Word(w.text, w.start_s, w.end_s) for w in ws]
+    assert [(f.first, f.last) for f in find_in_speech(sure)] == [(1, 3)]
+    ws = [Word(t, i * 0.5, i * 0.5 + 0.4, p) for i, (t, p) in enumerate(
+        [("my", 0.8), ("name", 1.0), ("is", 0.6), ("Here", 0.02), ("a", 0.15), ("conference", 0.05), ("and", 0.7),
+         ("one", 0.7)])]
+    assert [(f.kind, f.first, f.last) for f in find_in_speech(ws)] == [("NAME", 3, 5)]

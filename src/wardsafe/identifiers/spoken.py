@@ -7,7 +7,8 @@ Speech recognition writes numbers as they were said or oddly ("nine four three",
 a spoken date one phrase "14 March 1961", every other word stays itself. The recognisers run on the joined
 phrases; an identifier that touches a phrase hides all of it, so a partly recognised number or date hides
 the whole phrase. A long run of digits that no recogniser claims is hidden too, and so is a spoken day and
-month (uncertain means hide).
+month, with what was said in the 2 s after it (a year, misheard); words the recogniser was unsure of next to
+an identifier join it (uncertain means hide).
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 # misheard by a digit is no less identifying.
 UNCLAIMED_DIGITS = 6
 NUMBER_KIND = "NUMBER"
+# Uncertain means hide: a word next to an identifier that the recogniser is less than UNSURE_P sure of is
+# probably part of it misheard (the second half of a name, the last digit of a year: "1970 line." for
+# "nineteen seventy nine"), so up to UNSURE_WORDS such words on each side join it (common short words only
+# on the way to another: see _with_unsure_neighbours).
+UNSURE_P = 0.5
+UNSURE_WORDS = 3
+# A day and month heard without a year: a year was probably said and misheard (a date of birth is nearly
+# always said with one), so the words begun within YEAR_S seconds after the month are hidden too.
+YEAR_S = 2.0
+_YEAR_WRITTEN = re.compile(r"\d{4}|'\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +314,44 @@ def find_in_speech(
         if start + WINDOW >= len(phrases):
             break
         start += WINDOW - OVERLAP
-    return merge_findings(sorted((_with_first_name(words, f) for f in found), key=lambda f: (f.first, f.last)))
+    yearless = {p.last for p in phrases if p.date and not _YEAR_WRITTEN.search(p.text)}
+    grown = (_with_unsure_neighbours(words, _with_year(words, _with_first_name(words, f), yearless)) for f in found)
+    return merge_findings(sorted(grown, key=lambda f: (f.first, f.last)))
+
+
+def _with_year(words: Sequence[Word], found: Finding, yearless: set[int]) -> Finding:
+    """A finding that ends with a day and month said without a year, grown over the words begun within
+    ``YEAR_S`` seconds after it (the year, misheard)."""
+    if found.last not in yearless:
+        return found
+    until = words[found.last].end_s + YEAR_S
+    last = found.last
+    while last + 1 < len(words) and words[last + 1].start_s < until:
+        last += 1
+    return Finding(found.kind, found.first, last)
+
+
+def _unsure(word: Word) -> bool:
+    """Whether the recogniser was less than ``UNSURE_P`` sure of ``word``."""
+    return word.probability < UNSURE_P
+
+
+def _with_unsure_neighbours(words: Sequence[Word], found: Finding) -> Finding:
+    """A finding grown over up to ``UNSURE_WORDS`` words on each side that the recogniser was unsure of. A
+    common short word ("and", "a") is taken only on the way to an unsure word that is not one ("Here a
+    conference" for "Sarah Thompson"): alone it costs ordinary speech and is seldom a misheard name or digit."""
+    first, last = found.first, found.last
+    for step in (-1, 1):
+        edge = first if step < 0 else last
+        k = edge
+        for _ in range(UNSURE_WORDS):
+            k += step
+            if not 0 <= k < len(words) or not _unsure(words[k]):
+                break
+            if _core(words[k].text) not in _FUNCTION_WORDS:
+                edge = k
+        first, last = (edge, last) if step < 0 else (first, edge)
+    return Finding(found.kind, first, last)
 
 
 def _with_first_name(words: Sequence[Word], found: Finding) -> Finding:
