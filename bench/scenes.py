@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw, ImageFont
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 SANS, BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"
 
+# A word is gone from the scene when a card pasted later covers this share of its box.
+OCCLUDED = 0.5
 # (text, is_identifier) per word, line by line; a card is a list of such lines.
 Line = list[tuple[str, bool]]
 
@@ -120,6 +122,9 @@ def paste(scene: Scene, name: str, font_px: int, cx: float, cy: float, angle: fl
     warped = cv2.warpPerspective(card, hom, (W, H), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
     alpha = warped[:, :, 3:4].astype(np.float32) / 255
     scene.rgb[:] = (warped[:, :, :3] * alpha + scene.rgb * (1 - alpha)).astype(np.uint8)
+    # Words of earlier cards that this card covers (half or more of their box) are no longer in the scene.
+    scene.words[:] = [w for w in scene.words
+                      if alpha[w.box[1]:w.box[3], w.box[0]:w.box[2]].mean() < OCCLUDED]
     for text, ident, (x0, y0, x1, y1) in words:
         pts = cv2.perspectiveTransform(np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]]), hom)[0]
         bx = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
