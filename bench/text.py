@@ -66,7 +66,8 @@ def wardsafe_redact(detector: TextRegions, rgb: np.ndarray) -> np.ndarray:
     """The photo path's text part: find word boxes, hide them as rectangles (blur)."""
     out = rgb.copy()
     frame = RgbFrame(out)
-    regions = [(detector.region(d.box, frame.width, frame.height), detector.shape) for d in detector.find(frame)]
+    regions = [(detector.region(part, frame.width, frame.height), detector.shape)
+               for d in detector.find(frame) for part in (d.parts or (d.box,))]
     hide_shaped(out, regions, "blur")
     return out
 

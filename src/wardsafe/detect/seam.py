@@ -99,11 +99,14 @@ class RgbFrame:
 @dataclass(frozen=True, slots=True)
 class Detection:
     """Something found on one frame: its box in the frame's pixels, a 0..1 score, and optionally what it is
-    (``label``: the text stage's identifier type, such as ``DATE_OF_BIRTH``; never the value)."""
+    (``label``: the text stage's identifier type, such as ``DATE_OF_BIRTH``; never the value) and, on a
+    photo, the smaller boxes inside ``box`` that together cover it (``parts``: a rotated word; hidden in
+    place of the whole box, so its neighbours stay readable)."""
 
     box: Box
     score: float
     label: str | None = None
+    parts: tuple[Box, ...] = ()
 
 
 class RegionDetector(ABC):

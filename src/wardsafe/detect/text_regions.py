@@ -91,16 +91,20 @@ class TextRegions(RegionDetector):
         self.cadence = cadence
 
     def find(self, frame: Frame) -> list[Detection]:
-        """Word boxes to hide on ``frame``: each word's own quadrilateral, padded along its line. On a photo
-        it is covered by upright boxes that hug it (one for level text, several short ones along a rotated
-        word; see :func:`cover`); on a video frame by its one upright box, which the tracker can follow
-        between readings (short pieces of a word move past each other's boxes between key frames and would
-        be matched to the wrong piece). Each detection's label is the identifier type that hid it."""
+        """Word boxes to hide on ``frame``: one per word (line, card), the upright box of its own
+        quadrilateral padded along its line. On a photo a rotated word's detection also has ``parts``, short
+        upright boxes along it that hug it (see :func:`cover`), hidden in place of the whole box. Video
+        frames hide the whole box, which the tracker follows between readings (short pieces of a word move
+        past each other's boxes between key frames and would be matched to the wrong piece). Each
+        detection's label is the identifier type that hid it."""
         out = []
         for hide in self.words_to_hide(self.read_lines(frame)):
             quad = hide.quad if hide.padded else padded_quad(hide.quad)
-            boxes = cover(quad, frame.width, frame.height, pieces=frame.still)
-            out += [Detection(box, hide.score, hide.label) for box in boxes]
+            whole = cover(quad, frame.width, frame.height, pieces=False)
+            if not whole:
+                continue
+            pieces = cover(quad, frame.width, frame.height) if frame.still else whole
+            out.append(Detection(whole[0], hide.score, hide.label, tuple(pieces) if len(pieces) > 1 else ()))
         return out
 
     def read_lines(self, frame: Frame) -> list[OcrLine]:
