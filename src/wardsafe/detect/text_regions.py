@@ -30,8 +30,13 @@ VIDEO_LONG_SIDE = 960
 TILE_OVERLAP = 256
 # Below this recognition confidence a line's reading is doubtful.
 DOUBTFUL = 0.8
-# Below this a line is unreadable to OCR but may be readable to a person: hidden whole.
+# Below this a line is unreadable to OCR but may be readable to a person: hidden whole, if it may be text
+# (see _may_be_text): at least MIN_TEXT_PX high, at most MAX_UNREADABLE of the frame's shorter side, and
+# with some characters read or a detection score of SURE_LINE.
 UNREADABLE = 0.45
+MIN_TEXT_PX = 8.0
+MAX_UNREADABLE = 0.2
+SURE_LINE = 0.5
 # Words that announce an identifier, as OCR may misread them (D0B, NH5, l for 1 ...).
 _LABEL = re.compile(r"(?i)^(d[o0]b|born|nh[s5]|mrn|hosp|patient|name|pt|tel|phone|e-?mail|address|addr|ward\s*no)\W*$")
 # Part of one line found twice (a tile and the whole frame): the smaller box inside the larger this much.
@@ -98,7 +103,7 @@ class TextRegions(RegionDetector):
         past each other's boxes between key frames and would be matched to the wrong piece). Each
         detection's label is the identifier type that hid it."""
         out = []
-        for hide in self.words_to_hide(self.read_lines(frame)):
+        for hide in self.words_to_hide(self.read_lines(frame), min(frame.width, frame.height)):
             quad = hide.quad if hide.padded else padded_quad(hide.quad)
             whole = cover(quad, frame.width, frame.height, pieces=False)
             if not whole:
@@ -142,8 +147,9 @@ class TextRegions(RegionDetector):
             return _drop_repeats(found)
         return found
 
-    def words_to_hide(self, lines: Sequence[OcrLine]) -> list[Hidden]:
-        """What this mode hides on ``lines``: word (or line, or card) quadrilaterals, scores and why."""
+    def words_to_hide(self, lines: Sequence[OcrLine], short_side: float = float("inf")) -> list[Hidden]:
+        """What this mode hides on ``lines`` (of a frame whose shorter side is ``short_side`` pixels): word
+        (or line, or card) quadrilaterals, scores and why."""
         out: list[Hidden] = []
         if self.mode == "all":
             for line in lines:
@@ -157,7 +163,8 @@ class TextRegions(RegionDetector):
         found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
         for line, idents in zip(lines, found, strict=True):
             if not line.words or line.confidence < UNREADABLE:
-                out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
+                if _may_be_text(line, short_side):
+                    out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
                 continue
             labelled = False
             for k, (word, ident) in enumerate(zip(line.words, idents, strict=True)):
@@ -200,6 +207,15 @@ def _badge_cards(lines: Sequence[OcrLine], found: Sequence[Sequence[Identifier |
             # The card in the name line's own frame (a rotated badge is not its upright rectangle).
             cards.append(_hull_along(line.quad, np.vstack([line.quad, *roles]), h / 2, h / 2))
     return cards
+
+
+def _may_be_text(line: OcrLine, short_side: float) -> bool:
+    """Whether a line OCR cannot read may still be text a person could read: at least ``MIN_TEXT_PX`` high
+    (smaller is a speck), at most ``MAX_UNREADABLE`` of the frame's shorter side (text that large is read
+    unless it is not text: the detector also finds lines in faces, hair and noisy walls), and either some
+    characters read or a confident detection."""
+    h = _line_height(line)
+    return MIN_TEXT_PX <= h <= MAX_UNREADABLE * short_side and (bool(line.words) or line.det_score >= SURE_LINE)
 
 
 def _is_role(line: OcrLine, idents: Sequence[Identifier | None]) -> bool:
