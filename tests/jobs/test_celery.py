@@ -84,5 +84,5 @@ def test_a_celery_worker_runs_the_job(
     view = service.job_view(recording_id)
     assert view.state == "review", view
     assert view.output_path is not None and Path(view.output_path).is_file()
-    assert view.hidden["faces"] >= 1
+    assert view.hidden["face"] >= 1
     assert service.audit_verify().ok

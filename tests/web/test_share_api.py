@@ -89,7 +89,11 @@ def test_uploaded_clip_is_redacted_to_review_and_downloads(
         time.sleep(0.5)
         recording = client.get(url).json()
     assert recording["state"] == "review", recording
-    assert recording["progress"] == 1.0 and recording["hidden"]["faces"] >= 1 and recording["people"]
+    assert recording["progress"] == 1.0 and recording["hidden"]["face"] >= 1 and recording["people"]
+    assert any(h["kind"] == "face" and h["end_s"] > h["start_s"] for h in recording["hidden_at"])
+    thumb = client.get(recording["people"][0]["thumbnail_url"])
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert recording["previews"] and client.get(recording["previews"][0]).status_code == 200
 
     other = _permit(service, staff_ids, [Media.VIDEO])  # another patient's link sees nothing of it
     assert client.get(f"/api/requests/{other}/recordings/{recording['id']}").status_code == 404
@@ -99,28 +103,38 @@ def test_uploaded_clip_is_redacted_to_review_and_downloads(
     saved = tmp_path / "safe.mp4"
     saved.write_bytes(download.content)
     assert probe(saved).kind == "video" and download.content != CLIP.read_bytes()
+    report = client.get(url + "/report")
+    assert report.status_code == 200 and report.json()["summary"]["faces_hidden"] >= 1
     # Every file of the job was published whole: no temporary partials are left in its folder.
     names = sorted(p.name for p in (data / "recordings" / recording["id"]).iterdir())
-    assert names == ["original.mp4", "redacted.mp4", "redacted.plan.json", "redacted.plan.png", "redacted.report.json"]
+    assert [n for n in names if ".plan.person-" not in n and ".plan.preview-" not in n] == [
+        "original.mp4", "redacted.mp4", "redacted.plan.json", "redacted.plan.png", "redacted.report.json"]
+    assert len([n for n in names if ".plan.person-" in n]) == len(recording["people"])
 
     # Keep person 1: the job renders again and comes back to review.
-    people = recording["people"]
+    people = [p["id"] for p in recording["people"]]
     assert client.post(url + "/keep", json={"people": [999]}).status_code == 422
     kept = client.post(url + "/keep", json={"people": [people[0]]})
     assert kept.status_code == 200 and kept.json()["state"] in ("queued", "running", "review")
     recording = _wait(client, url)
     assert recording["keep"] == [people[0]]
 
-    # A staff member named on the permit sees nothing until release, then the copy and its report.
+    # A staff member named on the permit sees the redacted copy in review (never the original) and asks
+    # for a part to be cut: the copy is made again with it, and release waits for that.
     alice = TestClient(client.app, base_url="https://testserver")
     signed = alice.post("/api/session", json={"username": "alice", "password": "alice-password"}).json()
     code = service.get_request_by_token(token).code
-    assert alice.get(f"/api/staff/requests/{code}/recordings").json() == []
+    assert [r["state"] for r in alice.get(f"/api/staff/requests/{code}/recordings").json()] == ["review"]
     cut = alice.post(f"/api/staff/requests/{code}/recordings/{recording['id']}/cut",
                      json={"start_s": 0.5, "end_s": 1.0, "reason": "my badge"},
                      headers={"X-CSRF-Token": signed["csrf_token"]})  # fmt: skip
     assert cut.status_code == 200, cut.text
-    assert client.get(url).json()["cuts"][0]["reason"] == "my badge"  # the patient sees the request
+    if cut.json()["state"] != "review":
+        assert client.post(url + "/release").status_code == 409  # not before the cut is rendered
+    recording = _wait(client, url)
+    assert recording["cuts"][0]["reason"] == "my badge"  # the patient sees the request
+    assert recording["state"] == "review" and recording["hidden"]["cut"] == 1
+    assert {"kind": "cut", "start_s": 0.5, "end_s": 1.0} in recording["hidden_at"]
 
     original = (data / "recordings" / recording["id"] / "original.mp4").read_bytes()
     released = client.post(url + "/release")
@@ -135,6 +149,11 @@ def test_uploaded_clip_is_redacted_to_review_and_downloads(
 
     listed = alice.get(f"/api/staff/requests/{code}/recordings").json()
     assert [r["id"] for r in listed] == [recording["id"]] and listed[0]["report"]["summary"]["faces_hidden"] >= 1
+    assert listed[0]["state"] == "released"
+    late = alice.post(f"/api/staff/requests/{code}/recordings/{recording['id']}/cut",
+                      json={"start_s": 0, "end_s": 1, "reason": "too late"},
+                      headers={"X-CSRF-Token": signed["csrf_token"]})  # fmt: skip
+    assert late.status_code == 409
     copy = alice.get(f"/api/staff/requests/{code}/recordings/{recording['id']}/download")
     assert copy.status_code == 200 and copy.content == client.get(url + "/download").content
     carol = TestClient(client.app, base_url="https://testserver")  # not named on the permit

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wardsafe.config import private_folder
+from wardsafe.media.kinds import AUDIO_SUFFIXES
 
 RECORDINGS_DIR = "recordings"
 
@@ -19,8 +20,17 @@ def recording_folder(data_dir: Path, recording_id: str) -> Path:
 
 
 def output_path(folder: Path, kind: str, original: Path) -> Path:
-    """Where the redacted copy goes: a photo keeps its suffix, a video becomes MP4."""
-    return folder / ("redacted" + (original.suffix.lower() if kind == "image" else ".mp4"))
+    """Where the redacted copy goes: a photo keeps its suffix, a video becomes MP4, a sound file keeps its
+    format (M4A for sound in a video container)."""
+    suffix = original.suffix.lower()
+    if kind == "audio":
+        return folder / ("redacted" + (suffix if suffix in AUDIO_SUFFIXES else ".m4a"))
+    return folder / ("redacted" + (suffix if kind == "image" else ".mp4"))
+
+
+def transcript_path(folder: Path) -> Path:
+    """Where a consultation recording's transcript goes (identifiers replaced by their type)."""
+    return folder / "redacted.transcript.txt"
 
 
 def delete_original(paths: Iterable[str]) -> None:

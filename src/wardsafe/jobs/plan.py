@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from wardsafe.errors import InputError
 from wardsafe.permits.model import Condition, Media, Purpose
-from wardsafe.redact.options import RedactOptions
+from wardsafe.redact.options import Cut, RedactOptions
 
 # What the engine's probe calls a file, and the medium a permit names for it.
 MEDIUM_OF_KIND: dict[str, Media] = {"image": Media.PHOTO, "video": Media.VIDEO, "audio": Media.AUDIO}
@@ -46,12 +46,16 @@ def check_covered(kind: str, permit: PermitFacts) -> Media:
     return medium
 
 
-def plan_for(kind: str, permit: PermitFacts, keep: frozenset[int] = frozenset()) -> RedactionPlan:
+def plan_for(
+    kind: str, permit: PermitFacts, keep: frozenset[int] = frozenset(), cuts: tuple[Cut, ...] = ()
+) -> RedactionPlan:
     """The plan for a file of ``kind`` under ``permit``: every face hidden except the people kept,
-    names of unidentifiable staff hidden in text and speech, identifiers always hidden."""
+    names of unidentifiable staff hidden in text and speech, identifiers always hidden, and the parts
+    staff asked to be cut blacked out."""
     medium = check_covered(kind, permit)
     options = RedactOptions(
         keep=keep,
+        cuts=cuts,
         # Screens and records in shot: every written word goes; otherwise identifiers only.
         text="all" if Condition.NO_SCREENS_OR_RECORDS in permit.conditions else "identifiers",
         audio="bleep",

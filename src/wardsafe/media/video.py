@@ -9,9 +9,11 @@ everywhere without relying on a player honouring a display matrix.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -246,7 +248,7 @@ class VideoWriter:
         self.stream.codec_context.time_base = reader.time_base
         self.stream.options = dict(_ENCODER_OPTIONS)
         self.audio_out: av.audio.stream.AudioStream | None = None
-        self._audio_encoder: AudioReencoder | None = None
+        self._audio_encoder: AudioReencoder | AudioPatcher | None = None
         if reader.audio is not None:
             self._add_audio(reader.audio)
         self.frames_written = 0
@@ -255,6 +257,10 @@ class VideoWriter:
         name = audio_in.codec_context.name
         if name in _COPYABLE_AUDIO and self.audio_edit is None:
             self.audio_out = self.container.add_stream_from_template(audio_in)
+        elif self.audio_edit is not None and AudioPatcher.fits(audio_in):
+            # only the stretches the edit changes are encoded again; the rest is copied
+            self.audio_out = self.container.add_stream_from_template(audio_in)
+            self._audio_encoder = AudioPatcher(audio_in, self.audio_out, self.audio_edit)
         else:
             self.audio_out = self.container.add_stream("aac", rate=audio_in.codec_context.sample_rate or 48000)
             self._audio_encoder = AudioReencoder(audio_in, self.audio_out, self.audio_edit)
@@ -291,6 +297,97 @@ class VideoWriter:
                 self._mux(self._audio_encoder.flush())
         finally:
             self.container.close()
+
+
+class AudioPatcher:
+    """Copies an AAC-LC sound track packet for packet, except where ``edit`` changes it: those packets, and
+    ``MARGIN`` on each side (where the splice's overlap with the copied packets falls), are decoded, edited
+    and encoded again, each stretch by an encoder of its own. Every packet is decoded, so the edit sees
+    every frame in order and the decoder's state is always right. The rest of the track is the input's
+    bytes, and the track keeps its packet count and timestamps."""
+
+    MARGIN = 2
+    MAX_STRETCH = 1000  # packets (about 21 s at 48 kHz) encoded in one go
+
+    def __init__(self, audio_in: av.audio.stream.AudioStream, audio_out: av.audio.stream.AudioStream,
+                 edit: AudioEdit) -> None:
+        self.edit = edit
+        self.audio_in = audio_in
+        self.audio_out = audio_out
+        self.pending: deque[list[Any]] = deque()  # [packet, edited frames, changed]
+        self.stretch: list[list[Any]] = []
+        self.trail = 0
+        self.packets_reencoded = 0
+
+    @staticmethod
+    def fits(audio_in: av.audio.stream.AudioStream) -> bool:
+        """Whether a track can be patched (AAC-LC, whose frames an encoder here can match)."""
+        context = audio_in.codec_context
+        return context.name == "aac" and (context.profile or "LC") == "LC" and bool(context.sample_rate)
+
+    def encode(self, packet: av.Packet) -> list[av.Packet]:
+        """Takes one input packet; returns the output packets that are final (a few packets later)."""
+        decoded = list(self.audio_in.codec_context.decode(packet))
+        edited = [self.edit(frame) for frame in decoded]
+        changed = any(e is not d for e, d in zip(edited, decoded, strict=True))
+        if changed:
+            for entry in self.pending:  # the margin before (at most MARGIN packets are held)
+                entry[2] = True
+            self.trail = self.MARGIN
+        elif self.trail:  # the margin after
+            changed, self.trail = True, self.trail - 1
+        self.pending.append([packet, edited, changed])
+        out: list[av.Packet] = []
+        while len(self.pending) > self.MARGIN:
+            out.extend(self._emit(self.pending.popleft()))
+        return out
+
+    def flush(self) -> list[av.Packet]:
+        """The packets still held back."""
+        out: list[av.Packet] = []
+        while self.pending:
+            out.extend(self._emit(self.pending.popleft()))
+        return out + self._close_stretch()
+
+    def _emit(self, entry: list[Any]) -> list[av.Packet]:
+        packet, _frames, changed = entry
+        if changed:
+            # a long stretch (a whole track silenced) is encoded in parts, so memory stays bounded
+            out = self._close_stretch() if len(self.stretch) >= self.MAX_STRETCH else []
+            self.stretch.append(entry)
+            return out
+        out = self._close_stretch()
+        packet.stream = self.audio_out
+        return [*out, packet]
+
+    def _close_stretch(self) -> list[av.Packet]:
+        """Encodes the held stretch again and gives its packets the originals' timestamps."""
+        if not self.stretch:
+            return []
+        originals = [entry[0] for entry in self.stretch]
+        frames = [frame for entry in self.stretch for frame in entry[1]]
+        self.stretch = []
+        context = self.audio_in.codec_context
+        encoder = av.CodecContext.create("aac", "w")
+        encoder.sample_rate, encoder.layout, encoder.format = context.sample_rate, context.layout, "fltp"
+        encoder.bit_rate = context.bit_rate or self.audio_in.bit_rate or 128_000
+        encoder.time_base = Fraction(1, context.sample_rate)
+        resampler = av.AudioResampler(format="fltp", layout=context.layout, rate=context.sample_rate)
+        encoded: list[av.Packet] = []
+        for frame in [*frames, None]:
+            for resampled in resampler.resample(frame):
+                resampled.pts = None
+                encoded.extend(encoder.encode(resampled))
+        encoded.extend(encoder.encode(None))
+        # The encoder's first packet primes it (its delay): the rest line up with the input's packets.
+        encoded = encoded[len(encoded) - len(originals):] if len(encoded) >= len(originals) else encoded
+        if len(encoded) != len(originals):
+            raise RedactionError("the sound track could not be re-encoded in step; nothing was written")
+        for new, old in zip(encoded, originals, strict=True):
+            new.pts, new.dts, new.duration, new.time_base = old.pts, old.dts, old.duration, old.time_base
+            new.stream = self.audio_out
+        self.packets_reencoded += len(encoded)
+        return encoded
 
 
 class AudioReencoder:

@@ -60,8 +60,10 @@ class SampleHider:
     however the container stamps its packets. ``mode`` "mute-all" silences every frame.
     """
 
-    def __init__(self, spans: Sequence[Span], rate: int, mode: AudioMode) -> None:
-        self.ranges = [(round(s.start_s * rate), round(s.end_s * rate)) for s in spans]
+    def __init__(self, spans: Sequence[Span], rate: int, mode: AudioMode, silence: Sequence[Span] = ()) -> None:
+        # (first sample, end sample, silenced whatever the mode): ``silence`` holds parts cut on request
+        self.ranges = [(round(s.start_s * rate), round(s.end_s * rate), False) for s in spans]
+        self.ranges += [(round(s.start_s * rate), round(s.end_s * rate), True) for s in silence]
         self.rate = rate
         self.mode = mode
         self.position = 0
@@ -71,19 +73,19 @@ class SampleHider:
         """``frame`` itself when nothing in it is hidden, else an edited copy with the same timing."""
         start, count = self.position, frame.samples
         self.position += count
-        local = [(max(a, start) - start, min(b, start + count) - start) for a, b in self.ranges
+        local = [(max(a, start) - start, min(b, start + count) - start, silent) for a, b, silent in self.ranges
                  if a < start + count and b > start]
         if self.mode == "mute-all":
-            local = [(0, count)]
+            local = [(0, count, True)]
         if not local:
             return frame
         data = np.array(frame.to_ndarray())  # a writable copy
         channels = len(frame.layout.channels)
         view = data if frame.format.is_planar else data.reshape(count, channels).T
-        for a, b in local:
+        for a, b, silent in local:
             if b <= a:
                 continue
-            if self.mode == "bleep":
+            if self.mode == "bleep" and not silent:
                 view[:, a:b] = _scaled(tone(start + a, b - a, self.rate), data.dtype)[None, :]
             else:
                 view[:, a:b] = 128 if data.dtype == np.uint8 else 0
@@ -152,9 +154,10 @@ def _encoder(suffix: str, codec: str) -> tuple[str, str, bool]:
 
 
 def redact_audio_file(source: Path, target: Path, detectors: Sequence[SpeechDetector], mode: AudioMode,
-                      pad_s: float = DEFAULT_PAD_S, suffix: str | None = None) -> AudioOutcome:
+                      pad_s: float = DEFAULT_PAD_S, suffix: str | None = None,
+                      silence: Sequence[Span] = ()) -> AudioOutcome:
     """Writes ``source``'s sound to ``target`` with spoken identifiers hidden; ``suffix`` (by default
-    ``target``'s) sets the format."""
+    ``target``'s) sets the format. ``silence``: parts cut on request, silenced whatever the mode."""
     suffix = (suffix or target.suffix).lower()
     if suffix not in _OUTPUTS:
         raise InputError(f"{target.name}: cannot write audio as '{suffix or 'no extension'}'; "
@@ -167,7 +170,7 @@ def redact_audio_file(source: Path, target: Path, detectors: Sequence[SpeechDete
         rate = stream.codec_context.sample_rate
         bit_rate = stream.codec_context.bit_rate or stream.bit_rate
     container_format, encoder, copyable = _encoder(suffix, codec)
-    hider = SampleHider(spans, rate, mode) if spans or mode == "mute-all" else None
+    hider = SampleHider(spans, rate, mode, silence) if spans or silence or mode == "mute-all" else None
     if hider is None and copyable:
         duration = _copy_packets(source, target, container_format)
     else:

@@ -6,7 +6,7 @@ Kept apart from :mod:`wardsafe.redact.pipeline`, which calls these two functions
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from wardsafe.media.metadata import identifying_tags, video_metadata
 from wardsafe.media.probe import MediaInfo
 from wardsafe.redact.audio import AudioOutcome, SampleHider, redact_audio_file, spans_to_hide
 from wardsafe.redact.audio_spans import Heard
+from wardsafe.redact.cuts import cut_spans
 from wardsafe.redact.job_paths import JobPaths
 from wardsafe.redact.options import AudioMode, RedactOptions
 from wardsafe.redact.report import build_report, write_report
@@ -61,7 +62,7 @@ def redact_audio_job(
     started = time.perf_counter()
     with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
         outcome = redact_audio_file(source, out_tmp, detectors.speech, options.audio, get_settings().audio_pad_s,
-                                    suffix=paths.output.suffix.lower())
+                                    suffix=paths.output.suffix.lower(), silence=cut_spans(options.cuts))
         _check_length(source, out_tmp, outcome)
         result = RedactionResult(kind="audio", source=source, has_audio=True,
                                  timings={"total_s": time.perf_counter() - started})
@@ -90,13 +91,14 @@ class VideoSound:
     spans: list[Span]
     heard: Heard | None
     models: list[dict[str, str]]
+    silence: list[Span] = field(default_factory=list)  # parts cut on request
     last: SampleHider | None = None
 
     def hider(self) -> SampleHider | None:
         """A fresh editor of the track's frames, or None when the track can be copied as it is."""
-        if not self.spans and self.mode != "mute-all":
+        if not self.spans and not self.silence and self.mode != "mute-all":
             return None
-        self.last = SampleHider(self.spans, self.rate, self.mode)
+        self.last = SampleHider(self.spans, self.rate, self.mode, self.silence)
         return self.last
 
     def report(self) -> dict[str, Any]:
@@ -108,10 +110,11 @@ class VideoSound:
 
 def video_sound(source: Path, info: MediaInfo, detectors: Detectors, options: RedactOptions) -> VideoSound | None:
     """What to hide in ``source``'s sound track under ``options.audio`` (None when it has none or is kept)."""
-    if not info.has_audio or options.audio == "keep":
+    silence = cut_spans(options.cuts)
+    if not info.has_audio or (options.audio == "keep" and not silence):
         return None
     rate, _ = sound_facts(source)
     pad = get_settings().audio_pad_s
     spans, heard = spans_to_hide(source, detectors.speech, options.audio, pad)
     models = [{"kind": d.kind, "name": d.model_name, "sha256": d.model_sha256} for d in detectors.speech]
-    return VideoSound(options.audio, rate, pad, spans, heard, models if heard is not None else [])
+    return VideoSound(options.audio, rate, pad, spans, heard, models if heard is not None else [], silence)

@@ -16,6 +16,17 @@ AUDIO_MODES: tuple[str, ...] = get_args(AudioMode)
 
 
 @dataclass(frozen=True)
+class Cut:
+    """A part someone asked to be cut: from ``start_s`` to ``end_s`` (seconds) the picture is blacked out and
+    the sound silenced, or with ``region`` (x0, y0, x1, y1 as shares 0..1 of the width and height) only
+    that region is blacked out. The copy keeps its length, so times in its report stay true."""
+
+    start_s: float
+    end_s: float
+    region: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
 class RedactOptions:
     """Options of one redaction run (the CLI and the web fill these in)."""
 
@@ -41,3 +52,5 @@ class RedactOptions:
     # identifiable), and names to leave readable (the patient's own); plain strings, e.g. from a permit.
     hide_names: tuple[str, ...] = ()
     keep_names: tuple[str, ...] = ()
+    # Parts staff asked to be cut before release (see :class:`Cut`).
+    cuts: tuple[Cut, ...] = ()

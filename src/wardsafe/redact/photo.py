@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wardsafe.detect.seam import Detectors, RgbFrame, merge_by_kind
 from wardsafe.media.image import read_image, write_image
+from wardsafe.redact.cuts import CUT_KIND, cut_regions
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_shaped, spare_kept
 from wardsafe.redact.result import RedactionResult, Thumbnail
@@ -46,9 +47,14 @@ def redact_photo(
         # a rotated word: the pieces that hug it, not its whole upright box
         for part in by_id[tid].best.parts or (box,):
             regions.append((detector.region(part, frame.width, frame.height), detector.shape))
+    blackout = cut_regions(options.cuts, None, frame.width, frame.height)
+    if blackout:
+        result.frames_hidden[CUT_KIND] = 1
     if target is not None:
         restore, again = spare_kept([t.best.box for t in tracks if t.id in keep], boxes, frame.width, frame.height)
         hide_shaped(frame.rgb, regions, options.filter, restore=restore, again=again)
+        for x0, y0, x1, y1 in blackout:  # parts cut on request, over everything
+            frame.rgb[y0:y1, x0:x1] = 0
         write_image(frame.rgb, target)
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result

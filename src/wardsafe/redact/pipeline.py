@@ -39,6 +39,7 @@ class JobOutcome:
     result: RedactionResult
     report: dict[str, Any]
     written: list[Path]
+    found: RedactionResult | None = None  # with_plan: the finding run (people, their thumbnails)
 
 
 def check_output_suffix(kind: str, output: Path) -> None:
@@ -71,8 +72,12 @@ def run_job(
     options: RedactOptions,
     plan: bool = False,
     progress: Progress | None = None,
+    with_plan: bool = False,
 ) -> JobOutcome:
-    """Redacts (or, with ``plan``, only plans) one file. Raises a WardSafeError on any failure."""
+    """Redacts (or, with ``plan``, only plans) one file. Raises a WardSafeError on any failure.
+
+    ``with_plan`` redacts and also writes the plan files (people numbered, with thumbnails) from the same
+    detections: one detection pass where a plan and then a redaction would take two."""
     info = probe(source)
     if info.kind == "audio":
         if plan:
@@ -90,8 +95,12 @@ def run_job(
     sound = video_sound(source, info, detectors, options) if info.kind == "video" else None
     with atomic_output(paths.report) as report_tmp, atomic_output(paths.output) as out_tmp:
         edit = sound.hider() if sound is not None else None
-        if options.keep:
-            result = _keep_people(source, out_tmp, info, detectors, options, progress, edit)
+        found = None
+        if options.keep or with_plan:
+            result, found = _keep_people(source, out_tmp, info, detectors, options, progress, edit,
+                                         want_thumbnails=with_plan)
+            if with_plan:
+                _write_plan(info, found, options, detectors, paths)
         elif info.kind == "image":
             result = redact_photo(source, out_tmp, detectors, options)
         else:
@@ -101,7 +110,8 @@ def run_job(
         if sound is not None:
             report["audio"] = sound.report()
         write_report(report, report_tmp)
-    return JobOutcome(info, result, report, [paths.output, paths.report])
+    written = [paths.output, paths.report] + ([paths.plan_json, paths.plan_sheet] if with_plan else [])
+    return JobOutcome(info, result, report, written, found)
 
 
 def _plan(
@@ -109,11 +119,19 @@ def _plan(
     progress: Progress | None,
 ) -> JobOutcome:
     result = _find_people(source, info, detectors, options, progress, want_thumbnails=True)
-    report = build_report(info, result, options, detectors, None, [])
+    report = _write_plan(info, result, options, detectors, paths)
+    return JobOutcome(info, result, report, [paths.plan_json, paths.plan_sheet])
+
+
+def _write_plan(
+    info: MediaInfo, found: RedactionResult, options: RedactOptions, detectors: Detectors, paths: JobPaths
+) -> dict[str, Any]:
+    """Writes the plan files (report of the people found, contact sheet) of a finding run; returns the report."""
+    report = build_report(info, found, options, detectors, None, [])
     with atomic_output(paths.plan_json) as json_tmp, atomic_output(paths.plan_sheet) as sheet_tmp:
         write_report(report, json_tmp)
-        write_contact_sheet(result, sheet_tmp, result.people)
-    return JobOutcome(info, result, report, [paths.plan_json, paths.plan_sheet])
+        write_contact_sheet(found, sheet_tmp, found.people)
+    return report
 
 
 def _find_people(
@@ -134,9 +152,10 @@ def _find_people(
 
 def _keep_people(
     source: Path, target: Path, info: MediaInfo, detectors: Detectors, options: RedactOptions,
-    progress: Progress | None, audio_edit: AudioEdit | None = None,
-) -> RedactionResult:
+    progress: Progress | None, audio_edit: AudioEdit | None = None, want_thumbnails: bool = False,
+) -> tuple[RedactionResult, RedactionResult]:
     """Redacts leaving the people ``options.keep`` visible: numbers the people as a plan does, then renders.
+    Returns the redaction's result and the finding run's (people, thumbnails).
 
     People are known only once the whole video has been tracked, so a video is read twice: first to
     find and group (as ``--plan`` does, so the ids mean what the plan showed), then to render with the
@@ -151,7 +170,7 @@ def _keep_people(
             progress(expected + done, 2 * expected)
 
         halves = (first, second)
-    found = _find_people(source, info, detectors, options, halves[0] if halves else None)
+    found = _find_people(source, info, detectors, options, halves[0] if halves else None, want_thumbnails)
     try:
         keep = tracks_for_people(found.people, options.keep)
     except ValueError as exc:
@@ -165,7 +184,7 @@ def _keep_people(
     result.people, result.kept_tracks = found.people, keep
     # the job's time is both readings'
     result.timings = {k: found.timings.get(k, 0.0) + result.timings.get(k, 0.0) for k in found.timings | result.timings}
-    return result
+    return result, found
 
 
 def _verify_output(path: Path, kind: str, result: RedactionResult) -> None:

@@ -16,6 +16,9 @@ MOTION_MARGIN = 0.5
 MAX_MOTION_MARGIN = 0.15
 
 ShapedRegion = tuple[Region, Shape]
+# Black in limited-range YUV (what phone video uses): Y at 16, chroma neutral.
+BLACK_Y = 16
+NEUTRAL_UV = 128
 # Where a neighbour's face overlaps a kept one, the neighbour's box less this share of its size on each side
 # is hidden again over the kept face (the margin of a face box is cheek and hair, not the face).
 CORE_INSET = 0.1
@@ -143,18 +146,24 @@ def _halved(rects: list[Region], halve: bool) -> list[Region]:
 
 def hide_on_frame(
     frame: YuvFrame, regions: list[ShapedRegion], kind: FilterKind, restore: list[Region] | None = None,
-    again: list[ShapedRegion] | None = None,
+    again: list[ShapedRegion] | None = None, blackout: list[Region] | None = None,
 ) -> None:
     """Hides ``regions`` (upright pixel rectangles, each with its shape) on every plane of ``frame``, in place.
 
-    ``restore`` and ``again`` as for :func:`hide_shaped`.
+    ``restore`` and ``again`` as for :func:`hide_shaped`. ``blackout`` rectangles (parts cut on request)
+    are filled black last, over everything, kept faces included.
     """
-    if not regions:
+    if not regions and not blackout:
         return
     y, u, v = frame.planes()
-    hide_shaped(y, regions, kind, restore=restore, again=again)
     # Both chroma planes in one two-channel image: one filter pass instead of two (3x faster here).
     uv = np.dstack((u, v))
-    hide_shaped(uv, regions, kind, halve=True, restore=restore, again=again)
+    if regions:
+        hide_shaped(y, regions, kind, restore=restore, again=again)
+        hide_shaped(uv, regions, kind, halve=True, restore=restore, again=again)
+    for x0, y0, x1, y1 in blackout or []:
+        y[y0:y1, x0:x1] = BLACK_Y
+        hx0, hy0, hx1, hy1 = _halved([(x0, y0, x1, y1)], True)[0]
+        uv[hy0:hy1, hx0:hx1] = NEUTRAL_UV
     u[...] = uv[..., 0]
     v[...] = uv[..., 1]

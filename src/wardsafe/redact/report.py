@@ -95,6 +95,9 @@ def build_report(
             "filter": options.filter,
             "threshold": options.threshold,
             "keep": sorted(options.keep),
+            # parts cut on request: blacked out (and silenced unless only a region was cut)
+            "cuts": [{"start_s": c.start_s, "end_s": c.end_s, "region": list(c.region) if c.region else None}
+                     for c in options.cuts],
             "detection_stride": options.stride if result.kind == "video" else None,
             "detection_long_side": options.detect_long_side if result.kind == "video" else None,
         },

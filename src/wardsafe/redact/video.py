@@ -21,6 +21,7 @@ from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_
 from wardsafe.errors import InputError
 from wardsafe.media.video import AudioEdit, VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
+from wardsafe.redact.cuts import CUT_KIND, cut_regions
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
 from wardsafe.redact.result import Recording, RedactionResult, Thumbnail
@@ -81,6 +82,7 @@ def redact_video(
         frames: deque[YuvFrame] = deque()
         pending: deque[tuple[YuvFrame, Future[Found] | None]] = deque()
         expected = reader.declared_frames
+        fps = float(reader.rate)
 
         def finish_detections(block_until: int) -> None:
             """Feeds finished detections to the tracker in frame order (waits for those <= block_until)."""
@@ -122,15 +124,16 @@ def redact_video(
             assert tracker is not None
             present = tracker.boxes_at(frame.index)
             boxes = boxes_to_hide(present, keep, tracker.track, detectors, others)
-            for kind in {tracker.track(tid).kind for tid, _ in boxes}:
+            blackout = cut_regions(options.cuts, frame.index / fps, frame.width, frame.height) if options.cuts else []
+            for kind in {tracker.track(tid).kind for tid, _ in boxes} | ({CUT_KIND} if blackout else set()):
                 result.frames_hidden[kind] = result.frames_hidden.get(kind, 0) + 1
             if writer is not None:
                 hidden = None
-                if boxes:
+                if boxes or blackout:
                     regions = regions_for(boxes, tracker.track, detectors, stride, frame.width, frame.height)
                     restore, again = spare_kept([b for tid, b in present if tid in keep], boxes, frame.width,
                                                 frame.height)
-                    hidden = hiding.submit(hide_on_frame, frame, regions, options.filter, restore, again)
+                    hidden = hiding.submit(hide_on_frame, frame, regions, options.filter, restore, again, blackout)
                 written.append(encoding.submit(_write_when_hidden, writer, frame, hidden))
                 # a failed write surfaces here, and decoding never runs more than WRITES_AHEAD frames ahead
                 while len(written) > WRITES_AHEAD:

@@ -5,14 +5,18 @@ audit details hold ids, states and counts only, never what was hidden."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wardsafe.errors import InputError
+from wardsafe.jobs.files import transcript_path
 from wardsafe.jobs.plan import PermitFacts
 from wardsafe.permits.errors import InvalidTransition, NotFound
 from wardsafe.permits.model import Condition, DecisionKind, Media, Purpose, RequestState
@@ -20,7 +24,17 @@ from wardsafe.store.convert import json_list
 from wardsafe.store.core import ServiceCore, required_text
 from wardsafe.store.models import Recording, RecordingRequest, Staff
 
+ROLE_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")  # "Sam Patel (radiographer)": the role is not the name
+
+
+def person_name(display_name: str) -> str:
+    """A staff member's name as it is written or said: their display name less a role in brackets."""
+    return ROLE_SUFFIX.sub("", display_name).strip() or display_name
+
+
 STATES = ("queued", "running", "review", "released", "failed", "deleted")
+STAFF_STATES = ("queued", "running", "review", "released")  # what staff named on the permit see
+CUTTABLE = ("queued", "running", "review")  # a cut is asked for before release
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class RecordingView:
     keep: list[int] = field(default_factory=list)
     hidden: dict[str, int] = field(default_factory=dict)
     error: str | None = None
-    cuts: list[dict[str, object]] = field(default_factory=list)
+    cuts: list[dict[str, Any]] = field(default_factory=list)
     original_path: str | None = None
     output_path: str | None = None
     report_path: str | None = None
@@ -85,7 +99,7 @@ class RecordingsPart(ServiceCore):
             media=frozenset(Media(m) for m in request.media.split(",") if m),
             purpose=Purpose(request.purpose),
             conditions=frozenset(Condition(c) for c in json_list(request.permit.conditions)),
-            unidentifiable_names=tuple(sorted(set(names))),
+            unidentifiable_names=tuple(sorted({person_name(n) for n in names})),
         )
 
     def new_recording_id(self) -> str:
@@ -113,6 +127,14 @@ class RecordingsPart(ServiceCore):
         with self._read() as session:
             request = self._request_by_token(session, token)
             return _view(self._recording_of(session, request, recording_id), request.code)
+
+    def list_recordings(self, token: str) -> list[RecordingView]:
+        """The recordings uploaded under the patient's request, oldest first."""
+        with self._read() as session:
+            request = self._request_by_token(session, token)
+            rows = session.execute(select(Recording).where(Recording.request_id == request.id)
+                                   .order_by(Recording.created_at)).scalars().all()
+            return [_view(row, request.code) for row in rows]
 
     def job_view(self, recording_id: str) -> RecordingView:
         """A recording by id alone (for workers)."""
@@ -149,13 +171,16 @@ class RecordingsPart(ServiceCore):
                 row.progress = max(0.0, min(1.0, progress))
 
     def finish_job(
-        self, recording_id: str, worker: str, output: str, report: str, people: list[int], hidden: dict[str, int]
+        self, recording_id: str, worker: str, output: str, report: str, people: list[int], hidden: dict[str, int],
+        cuts_rendered: int = 0,
     ) -> RecordingView:
-        """A job finished: its output and report are written; the recording waits for review. Audited."""
+        """A job finished: its output and report are written; the recording waits for review, or is queued
+        again at once when staff asked for a cut while it ran (``cuts_rendered``: the cuts it rendered). Audited."""
         with self._write() as session:
             row = self._recording(session, recording_id, lock=True)
             now = self._now()
-            row.state, row.progress, row.updated_at, row.error = "review", 1.0, now, None
+            again = len(json.loads(row.cuts)) > cuts_rendered
+            row.state, row.progress, row.updated_at, row.error = "queued" if again else "review", 1.0, now, None
             row.output_path, row.report_path = output, report
             row.people, row.hidden = json.dumps(sorted(people)), json.dumps(hidden, sort_keys=True)
             code = self._code_of(session, row)
@@ -223,31 +248,45 @@ class RecordingsPart(ServiceCore):
             return _view(row, request.code), doomed
 
     def staff_recordings(self, staff_id: int, request_code: str) -> list[RecordingView]:
-        """Released copies under a request the staff member is involved in (never the original)."""
+        """Redacted copies under a request the staff member is involved in: released ones, and those still
+        being made or in the patient's review (so that staff can ask for a cut before release). Never the
+        original: the view's ``original_path`` is left out."""
         with self._read() as session:
             request = self._request_for_staff(session, staff_id, request_code)
             rows = session.execute(select(Recording).where(Recording.request_id == request.id,
-                                                           Recording.state == "released")
+                                                           Recording.state.in_(STAFF_STATES))
                                    .order_by(Recording.created_at)).scalars().all()
-            return [_view(row, request.code) for row in rows]
+            return [replace(_view(row, request.code), original_path=None) for row in rows]
 
     def request_cut(
-        self, staff_id: int, request_code: str, recording_id: str, start_s: float, end_s: float, reason: str
+        self, staff_id: int, request_code: str, recording_id: str, start_s: float, end_s: float, reason: str,
+        region: tuple[float, float, float, float] | None = None,
     ) -> RecordingView:
-        """A staff member named on the permit asks for a time range to be cut; the patient sees it. Audited."""
+        """A staff member named on the permit asks for a time range to be cut (or, with ``region``, a part of
+        the picture hidden) before release; the patient sees it. A copy in review is made again with the cut
+        and release waits for it. Audited."""
         why = required_text(reason, "the reason", 500)
         if not 0 <= start_s < end_s:
             raise InputError("the cut must start before it ends, at 0 s or later")
+        if region is not None and not (0 <= region[0] < region[2] <= 1 and 0 <= region[1] < region[3] <= 1):
+            raise InputError("the region must be x0, y0, x1, y1 as shares of the picture, each from 0 to 1")
         with self._write() as session:
             request = self._request_for_staff(session, staff_id, request_code)
-            row = self._recording_of(session, request, recording_id)
+            row = self._recording_of(session, request, recording_id, lock=True)
+            if row.state not in CUTTABLE:
+                raise InvalidTransition("a cut can be asked for only before the copy is released")
+            if row.kind == "image" and region is None:
+                raise InputError("a photo has no time range to cut: mark the region to hide")
             staff = self._staff(session, staff_id)
             cuts = json.loads(row.cuts)
-            cuts.append({"start_s": start_s, "end_s": end_s, "reason": why, "by": staff.display_name})
+            cuts.append({"start_s": start_s, "end_s": end_s, "region": list(region) if region else None,
+                         "reason": why, "by": staff.display_name})
             now = self._now()
             row.cuts, row.updated_at = json.dumps(cuts), now
+            if row.state == "review":  # made again with the cut; a running job picks it up when it ends
+                row.state, row.progress = "queued", 0.0
             self._audit(session, now, f"staff:{staff.username}", "recording.cut_requested", request.code,
-                        recording=row.id, start_s=start_s, end_s=end_s)
+                        recording=row.id, start_s=start_s, end_s=end_s, region=region is not None)
             return _view(row, request.code)
 
     def expired_originals(self, worker: str) -> list[str]:
@@ -265,6 +304,8 @@ class RecordingsPart(ServiceCore):
                 row.original_path, row.updated_at = None, now
                 if row.state != "released":
                     doomed.extend(p for p in (row.output_path, row.report_path) if p)
+                    if row.output_path:
+                        doomed.append(str(transcript_path(Path(row.output_path).parent)))
                     row.state, row.output_path, row.report_path = "deleted", None, None
                 self._audit(session, now, worker, "recording.original_deleted", self._code_of(session, row),
                             recording=row.id, retention_days=self.policy.retention_days)
@@ -290,8 +331,10 @@ class RecordingsPart(ServiceCore):
             raise NotFound("no such recording")
         return row
 
-    def _recording_of(self, session: Session, request: RecordingRequest, recording_id: str) -> Recording:
-        row = self._recording(session, recording_id)
+    def _recording_of(
+        self, session: Session, request: RecordingRequest, recording_id: str, lock: bool = False
+    ) -> Recording:
+        row = self._recording(session, recording_id, lock=lock)
         if row.request_id != request.id:
             raise NotFound("no such recording")
         return row
@@ -301,6 +344,6 @@ class RecordingsPart(ServiceCore):
         return request.code if request is not None else "?"
 
 
-__all__ = ["STATES", "RecordingView", "RecordingsPart"]
+__all__ = ["STAFF_STATES", "STATES", "RecordingView", "RecordingsPart"]
 
 

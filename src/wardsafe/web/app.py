@@ -17,7 +17,7 @@ from wardsafe.config import DEFAULT_PUBLIC_URL, Settings, check_public_url
 from wardsafe.errors import InputError, WardSafeError
 from wardsafe.permits.errors import InvalidTransition, NotAllowed, NotFound
 from wardsafe.store.service import PermissionService
-from wardsafe.web import api, pages_admin, pages_patient, pages_staff, recordings
+from wardsafe.web import api, pages_admin, pages_patient, pages_recordings, pages_staff, recordings
 from wardsafe.web.context import (
     STAFF_KEY,
     STATIC,
@@ -87,6 +87,7 @@ def create_app(
     app.include_router(pages_admin.router)
     app.include_router(api.router)
     app.include_router(recordings.router)
+    app.include_router(pages_recordings.router)
     _add_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

@@ -22,7 +22,7 @@ from wardsafe.permits.model import CONDITION_TEXT, Condition
 from wardsafe.store.service import PermissionService, StaffView
 from wardsafe.web import labels
 from wardsafe.web.security import SlidingWindowLimiter, csrf_token, csrf_valid
-from wardsafe.web.timefmt import local_time
+from wardsafe.web.timefmt import clock, local_time
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -84,6 +84,7 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env = templates.env
     env.filters["local"] = lambda moment: local_time(moment, timezone)
     env.filters["label"] = labels.label
+    env.filters["clock"] = clock
     env.filters["contact_href"] = labels.contact_href
     env.filters["condition_text"] = lambda code: CONDITION_TEXT[Condition(code)]
     return templates

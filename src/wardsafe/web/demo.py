@@ -39,14 +39,12 @@ def seed_demo_staff(service: PermissionService) -> list[str]:
 
 def main(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     """Seeds the demo staff, prints where to go and how to sign in, and serves until Ctrl-C."""
-    from wardsafe.web import create_app
-    from wardsafe.web.serving import run_server
+    from wardsafe.web.serving import serve_with_jobs
 
     settings = settings or get_settings()
     try:
         service = PermissionService.from_settings(settings)
         seed_demo_staff(service)
-        app = create_app(settings, service=service)
     except WardSafeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -61,8 +59,9 @@ def main(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = 
     for username, name, role, _areas in DEMO_STAFF:
         print(f"    {username:<11} {role:<8} {name}")
     print(f"  database             : {settings.resolved_database_url}")
+    print("  safe-share           : a permitted request's page takes an upload; jobs run in this process")
     sys.stdout.flush()
-    run_server(app, host, port)
+    serve_with_jobs(settings, service, host, port)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,12 @@ from wardsafe.web.context import (
     service,
     signed_in_staff,
 )
+from wardsafe.web.pages_recordings import STATE_WORDS
 from wardsafe.web.qr import qr_svg
 
 router = APIRouter(include_in_schema=False)
+# What the upload form's file picker offers, by the permit's media.
+UPLOAD_ACCEPT = {Media.PHOTO: "image/*", Media.VIDEO: "video/*", Media.AUDIO: "audio/*"}
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
@@ -177,7 +180,13 @@ def request_status(request: Request, token: str) -> HTMLResponse:
     view = service(request).get_request_by_token(token)
     # On the ward tablet, the patient carries the page away to their phone by scanning this code.
     qr = qr_svg(public_link(request, "request_status", token=token))
-    return render(request, "request_status.html", {"req": view, "token": token, "qr": qr})
+    context = {
+        "req": view, "token": token, "qr": qr, "recordings": service(request).list_recordings(token),
+        "states": STATE_WORDS,
+        "upload_accept": ",".join(UPLOAD_ACCEPT[m] for m in view.media),
+        "upload_words": " or ".join(m.value for m in view.media),
+    }
+    return render(request, "request_status.html", context)
 
 
 @router.get("/r/{token}/cancel", response_class=HTMLResponse, name="request_cancel_confirm")

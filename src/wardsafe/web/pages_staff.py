@@ -26,6 +26,7 @@ from wardsafe.web.context import (
     service,
 )
 from wardsafe.web.labels import label
+from wardsafe.web.pages_recordings import STATE_WORDS, kind_words
 from wardsafe.web.security import csrf_token as new_csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -119,6 +120,9 @@ def _request_page(
     mine = next((d for d in view.decisions if d.staff_username == staff.username), None)
     context = {
         "req": view,
+        "recordings": service(request).staff_recordings(staff.id, view.code),
+        "states": STATE_WORDS,
+        "kind_words": kind_words,
         "involved": involved,
         "mine": mine,
         "Decisions": DecisionKind,

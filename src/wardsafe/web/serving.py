@@ -8,6 +8,10 @@ import re
 import uvicorn
 from fastapi import FastAPI
 
+from wardsafe.config import Settings
+from wardsafe.errors import ConfigError
+from wardsafe.store.service import PermissionService
+
 # The token in /r/<token> and /api/requests/<token> is the patient's only key: keep it out of logs.
 TOKEN_PATH = re.compile(r"^(/r/|/api/requests/)[^/?]+")
 
@@ -51,3 +55,32 @@ def run_server(app: FastAPI, host: str, port: int, trusted_proxies: str = "") ->
     config.configure_logging()
     logging.getLogger("uvicorn.access").addFilter(HideTokensFilter())
     server.run()
+
+
+def serve_with_jobs(settings: Settings, service: PermissionService, host: str, port: int) -> None:
+    """Serves the app with its redaction jobs (`wardsafe serve` and `make run` alike): the in-process pool of
+    ``WARDSAFE_JOB_WORKERS`` threads, or Celery workers elsewhere with ``WARDSAFE_QUEUE=celery``; and the
+    hourly retention sweep. Jobs a stopped server left queued or running are resumed."""
+    from wardsafe.jobs.local import LocalQueue
+    from wardsafe.jobs.retention import start_sweeping
+    from wardsafe.web import create_app
+
+    queue: LocalQueue | None = None
+    if settings.queue == "celery":
+        from wardsafe.jobs.celery_queue import CeleryQueue
+
+        app = create_app(settings, service=service, queue=CeleryQueue())
+    elif settings.queue != "local":
+        raise ConfigError(f"WARDSAFE_QUEUE must be local or celery, not {settings.queue!r}")
+    else:
+        queue = LocalQueue(service, settings.job_workers) if settings.job_workers else None
+        app = create_app(settings, service=service, queue=queue)
+    if queue is not None:
+        queue.start()
+    sweeping = start_sweeping(service)
+    try:
+        run_server(app, host, port, settings.trusted_proxies)
+    finally:
+        sweeping.set()
+        if queue is not None:
+            queue.stop()

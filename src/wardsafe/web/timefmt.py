@@ -26,3 +26,11 @@ def duration(minutes: float) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+def clock(seconds: float) -> str:
+    """A time within a recording as a player shows it: "0:07", "1:02:03"."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    mins, secs = divmod(rest, 60)
+    return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"
