@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw, ImageFont
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 SANS, BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"
 
+# A word is gone from the scene when a card pasted later covers this share of its box.
+OCCLUDED = 0.5
 # (text, is_identifier) per word, line by line; a card is a list of such lines.
 Line = list[tuple[str, bool]]
 
@@ -60,13 +62,17 @@ CARDS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], str, list[Lin
 
 @dataclass(frozen=True)
 class Word:
-    """A word in a scene: its text, its upright bounding box, whether it is an identifier, and its height."""
+    """A word in a scene: its text, its upright bounding box, whether it is an identifier, its height, its
+    card, the card's rotation (degrees) and the word's own corners in the scene (top-left, top-right,
+    bottom-right, bottom-left of its text)."""
 
     text: str
     box: tuple[int, int, int, int]
     identifier: bool
     height_px: float
     card: str
+    angle: float = 0.0
+    quad: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass
@@ -120,11 +126,15 @@ def paste(scene: Scene, name: str, font_px: int, cx: float, cy: float, angle: fl
     warped = cv2.warpPerspective(card, hom, (W, H), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
     alpha = warped[:, :, 3:4].astype(np.float32) / 255
     scene.rgb[:] = (warped[:, :, :3] * alpha + scene.rgb * (1 - alpha)).astype(np.uint8)
+    # Words of earlier cards that this card covers (half or more of their box) are no longer in the scene.
+    scene.words[:] = [w for w in scene.words
+                      if alpha[w.box[1]:w.box[3], w.box[0]:w.box[2]].mean() < OCCLUDED]
     for text, ident, (x0, y0, x1, y1) in words:
         pts = cv2.perspectiveTransform(np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]]), hom)[0]
         bx = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
         if bx[0] >= 0 and bx[1] >= 0 and bx[2] <= W and bx[3] <= H:
-            scene.words.append(Word(text, bx, ident, (y1 - y0) * scale, name))
+            corners = tuple((float(x), float(y)) for x, y in pts)
+            scene.words.append(Word(text, bx, ident, (y1 - y0) * scale, name, angle, corners))
 
 
 def background(width: int, height: int, rng: random.Random) -> np.ndarray:
@@ -174,7 +184,8 @@ def pan_frames(scene: Scene, out_w: int, out_h: int, frames: int) -> list[tuple[
     for f in range(frames):
         x = round((W - out_w) * f / max(1, frames - 1))
         frame = np.ascontiguousarray(scene.rgb[:out_h, x : x + out_w])
-        words = [Word(w.text, (w.box[0] - x, w.box[1], w.box[2] - x, w.box[3]), w.identifier, w.height_px, w.card)
+        words = [Word(w.text, (w.box[0] - x, w.box[1], w.box[2] - x, w.box[3]), w.identifier, w.height_px, w.card,
+                      w.angle, tuple((px - x, py) for px, py in w.quad))
                  for w in scene.words if w.box[0] >= x and w.box[2] <= x + out_w and w.box[3] <= out_h]
         out.append((frame, words))
     return out

@@ -62,6 +62,10 @@ def test_identifiers_hidden_ordinary_words_kept(tmp_path: Path) -> None:
     assert "exit" in still
     assert not {w.text.strip(",:").lower() for w in idents} & still
     assert report["summary"]["by_kind"]["text"]["hidden"] >= len(idents) - 2
+    # Ordinary words beside identifiers on rotated cards stay readable (word boxes hug rotated words and
+    # stop halfway to the next word), badge roles aside (a badge is hidden as a whole card).
+    plain = [w for w in s.words if not w.identifier and w.card != "badge"]
+    assert sum(w.text.strip(",:").lower() in still for w in plain) >= 0.8 * len(plain)
     dumped = json.dumps(report)
     for word in idents:  # never the values
         assert word.text.strip(",") not in dumped
@@ -91,3 +95,24 @@ def test_altered_ocr_model_fails_closed(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert done.stderr.startswith("error:") and "OCR model" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_report_names_identifier_types_never_values(tmp_path: Path) -> None:
+    s = scene()
+    _, report = redact(tmp_path, s)
+    text = [t for t in report["tracks"] if t["kind"] == "text"]
+    assert text and all(t["hidden"] and t["identifier_types"] and t["boxes"] for t in text)
+    # Each identifier word lies under a text track of its own type (where and what, never the value).
+    expected = {"Tom": "NAME", "BAKER": "NAME", "943": "NHS_NUMBER", "5919": "NHS_NUMBER", "PATEL": "NAME"}
+    for word in (w for w in s.words if w.text in expected):
+        cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
+        over = [t for t in text for _, x0, y0, x1, y1 in t["boxes"] if x0 <= cx <= x1 and y0 <= cy <= y1]
+        assert any(expected[word.text] in t["identifier_types"] for t in over), word.text
+    counts = report["summary"]["by_kind"]["text"]["identifier_types"]
+    assert counts["NAME"] >= 4 and counts["NHS_NUMBER"] >= 1 and counts["BADGE"] == 1
+    # one track per word (a rotated word's pieces are hidden as parts of its one detection)
+    assert len(text) <= len([w for w in s.words if w.identifier]) + 4
+    dumped = json.dumps(report)
+    for word in s.words:
+        if word.identifier:
+            assert word.text.strip(",") not in dumped

@@ -45,10 +45,12 @@ Quad = np.ndarray  # 4 x 2 float32 corners: top-left, top-right, bottom-right, b
 
 @dataclass(frozen=True, slots=True)
 class OcrWord:
-    """One word read on a line: its text, its upright box in frame pixels, and the line's confidence."""
+    """One word read on a line: its text, its upright box in frame pixels, and its part of the line's
+    quadrilateral (``quad``: the same corners order as the line's, so a rotated word is not its upright box)."""
 
     text: str
     box: tuple[float, float, float, float]
+    quad: Quad
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,7 @@ class OcrEngine:
             if c[0].isspace():
                 runs.append([])
             else:
-                if n and runs[-1] and c[1] - chars[n - 1][1] > wide:
+                if n and runs[-1] and (c[1] - chars[n - 1][1] > wide or _after_label(runs[-1], c[0])):
                     runs.append([])
                 runs[-1].append(c)
         words: list[OcrWord] = []
@@ -207,10 +209,18 @@ class OcrEngine:
             right = min(float(out_w), (run[-1][1] + 2.0) * step_px) / out_w
             top_l, top_r = quad[0] + (quad[1] - quad[0]) * left, quad[0] + (quad[1] - quad[0]) * right
             bot_l, bot_r = quad[3] + (quad[2] - quad[3]) * left, quad[3] + (quad[2] - quad[3]) * right
-            pts = np.array([top_l, top_r, bot_r, bot_l])
+            pts = np.array([top_l, top_r, bot_r, bot_l], dtype=np.float32)
             words.append(OcrWord("".join(c for c, _, _ in run), (float(pts[:, 0].min()), float(pts[:, 1].min()),
-                                                                  float(pts[:, 0].max()), float(pts[:, 1].max()))))
+                                                                  float(pts[:, 0].max()), float(pts[:, 1].max())),
+                                 pts))
         return words
+
+
+def _after_label(run: list[tuple[str, int, float]], char: str) -> bool:
+    """Whether ``char`` starts a new word after a label's colon that recognition read without its space
+    ("D0B:02/03/1950", "Tel:0113"): a colon after a letter, then a letter or digit. A time ("14:00")
+    keeps its colon (a digit before it), so only the label is split from its value."""
+    return len(run) >= 2 and run[-1][0] in ":：" and run[-2][0].isalpha() and char.isalnum()
 
 
 def _order(pts: np.ndarray) -> Quad:

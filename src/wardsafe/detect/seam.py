@@ -22,7 +22,9 @@ import numpy as np
 from wardsafe.detect.boxes import Box
 
 Region = tuple[int, int, int, int]  # a pixel rectangle to hide; the shape inside it is the detector's
-Shape = Literal["ellipse", "rect"]
+# "ellipse": the ellipse inscribed in the region (heads); "rect": the whole rectangle; "text": the whole
+# rectangle, hidden in cells at least half its shorter side (the text's height) whatever its length.
+Shape = Literal["ellipse", "rect", "text"]
 
 
 class Frame(Protocol):
@@ -96,10 +98,15 @@ class RgbFrame:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """Something found on one frame: its box in the frame's pixels and a 0..1 score."""
+    """Something found on one frame: its box in the frame's pixels, a 0..1 score, and optionally what it is
+    (``label``: the text stage's identifier type, such as ``DATE_OF_BIRTH``; never the value) and, on a
+    photo, the smaller boxes inside ``box`` that together cover it (``parts``: a rotated word; hidden in
+    place of the whole box, so its neighbours stay readable)."""
 
     box: Box
     score: float
+    label: str | None = None
+    parts: tuple[Box, ...] = ()
 
 
 class RegionDetector(ABC):

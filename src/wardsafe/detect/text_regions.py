@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -29,22 +30,57 @@ VIDEO_LONG_SIDE = 960
 TILE_OVERLAP = 256
 # Below this recognition confidence a line's reading is doubtful.
 DOUBTFUL = 0.8
-# Below this a line is unreadable to OCR but may be readable to a person: hidden whole.
+# Below this a line is unreadable to OCR but may be readable to a person: hidden whole, if it may be text
+# (see _may_be_text): at least MIN_TEXT_PX high, at most MAX_UNREADABLE of the frame's shorter side, and
+# with some characters read or a detection score of SURE_LINE.
 UNREADABLE = 0.45
+MIN_TEXT_PX = 8.0
+MAX_UNREADABLE = 0.2
+SURE_LINE = 0.5
 # Words that announce an identifier, as OCR may misread them (D0B, NH5, l for 1 ...).
 _LABEL = re.compile(r"(?i)^(d[o0]b|born|nh[s5]|mrn|hosp|patient|name|pt|tel|phone|e-?mail|address|addr|ward\s*no)\W*$")
 # Part of one line found twice (a tile and the whole frame): the smaller box inside the larger this much.
 SAME_LINE = 0.7
 Box = tuple[float, float, float, float]
-# Share of a word's height added on each side of its box (letters reach past their recognition steps).
+# Share of a word's height added at each end of it along its line (letters reach past their recognition
+# steps), and above and below it.
 WORD_PAD = 0.35
+WORD_PAD_ACROSS = 0.1
+# A word whose upright box is larger than this times its own area (rotated text) is covered in pieces of
+# about this share of its height.
+UPRIGHT_SLACK = 1.25
+SEGMENT = 0.5
+# Labels of hidden text that is not an identifier type: a line OCR cannot read, a word after a label on a
+# doubtful line, a number after a label, a whole badge card, every word (--text all).
+UNREADABLE_LABEL = "UNREADABLE_TEXT"
+DOUBTFUL_LABEL = "DOUBTFUL_AFTER_LABEL"
+NUMBER_LABEL = "NUMBER_AFTER_LABEL"
+BADGE_LABEL = "BADGE"
+# A badge's role line: at most this many words, its middle at most this many name-line heights below the
+# name line's middle, at most this many degrees from its angle.
+ROLE_WORDS = 4
+ROLE_BELOW = 2.5
+ROLE_ANGLE = 10.0
+ALL_LABEL = "TEXT"
+
+
+@dataclass(frozen=True, slots=True)
+class Hidden:
+    """A quadrilateral of text to hide, its score, and why: an identifier type (``NAME``, ``DATE_OF_BIRTH``,
+    ... as the speech stage reports them) or one of the labels above. ``padded``: already grown to what must
+    be hidden (words padded up to their neighbours, badge cards); otherwise :func:`padded_quad` pads it."""
+
+    quad: Quad
+    score: float
+    label: str
+    padded: bool = False
 
 
 class TextRegions(RegionDetector):
     """Written identifiers (or all words) as rectangles, one per word."""
 
     kind = "text"
-    shape = "rect"
+    shape = "text"
     model_name = MODEL_NAME
     confirm_score = 0.0  # every text find is hidden as found (uncertain means hide)
     established_score = 0.0
@@ -60,9 +96,21 @@ class TextRegions(RegionDetector):
         self.cadence = cadence
 
     def find(self, frame: Frame) -> list[Detection]:
-        """Word boxes to hide on ``frame``."""
-        lines = self.read_lines(frame)
-        return [Detection(_padded(box, frame.width, frame.height), score) for box, score in self.words_to_hide(lines)]
+        """Word boxes to hide on ``frame``: one per word (line, card), the upright box of its own
+        quadrilateral padded along its line. On a photo a rotated word's detection also has ``parts``, short
+        upright boxes along it that hug it (see :func:`cover`), hidden in place of the whole box. Video
+        frames hide the whole box, which the tracker follows between readings (short pieces of a word move
+        past each other's boxes between key frames and would be matched to the wrong piece). Each
+        detection's label is the identifier type that hid it."""
+        out = []
+        for hide in self.words_to_hide(self.read_lines(frame), min(frame.width, frame.height)):
+            quad = hide.quad if hide.padded else padded_quad(hide.quad)
+            whole = cover(quad, frame.width, frame.height, pieces=False)
+            if not whole:
+                continue
+            pieces = cover(quad, frame.width, frame.height) if frame.still else whole
+            out.append(Detection(whole[0], hide.score, hide.label, tuple(pieces) if len(pieces) > 1 else ()))
+        return out
 
     def read_lines(self, frame: Frame) -> list[OcrLine]:
         """Every line of text on ``frame``, read, top to bottom."""
@@ -99,78 +147,190 @@ class TextRegions(RegionDetector):
             return _drop_repeats(found)
         return found
 
-    def words_to_hide(self, lines: Sequence[OcrLine]) -> list[tuple[Box, float]]:
-        """The boxes (and scores) of the words on ``lines`` that this mode hides."""
-        out: list[tuple[Box, float]] = []
+    def words_to_hide(self, lines: Sequence[OcrLine], short_side: float = float("inf")) -> list[Hidden]:
+        """What this mode hides on ``lines`` (of a frame whose shorter side is ``short_side`` pixels): word
+        (or line, or card) quadrilaterals, scores and why."""
+        out: list[Hidden] = []
         if self.mode == "all":
             for line in lines:
                 if any(self._kept_word(w.text) for w in line.words):
-                    out += [(w.box, 1.0) for w in line.words if not self._kept_word(w.text)]
+                    out += [Hidden(word_quad(line, k), 1.0, ALL_LABEL, padded=True)
+                            for k, w in enumerate(line.words) if not self._kept_word(w.text)]
                 else:  # the whole line: no gaps between words where a short one's edges show
-                    out.append((line.box, 1.0))
+                    out.append(Hidden(line.quad, 1.0, ALL_LABEL))
             return out
         texts = [[w.text for w in line.words] for line in lines]
         found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
         for line, idents in zip(lines, found, strict=True):
             if not line.words or line.confidence < UNREADABLE:
-                out.append((line.box, 1.0 - line.confidence))
+                if _may_be_text(line, short_side):
+                    out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
                 continue
             labelled = False
-            for word, ident in zip(line.words, idents, strict=True):
+            for k, (word, ident) in enumerate(zip(line.words, idents, strict=True)):
                 if ident is not None:
-                    out.append((word.box, float(ident.score)))
+                    out.append(Hidden(word_quad(line, k), float(ident.score), ident.type.value, padded=True))
                 elif labelled and line.confidence < DOUBTFUL and not self._kept_word(word.text):
-                    out.append((word.box, 1.0 - line.confidence))
+                    out.append(Hidden(word_quad(line, k), 1.0 - line.confidence, DOUBTFUL_LABEL, padded=True))
+                elif labelled and any(c.isdigit() for c in word.text):
+                    # A number after an identifier label is that identifier even when the recognisers miss
+                    # it (part of an NHS number cut off or misread, so its checksum fails).
+                    out.append(Hidden(word_quad(line, k), line.confidence, NUMBER_LABEL, padded=True))
                 labelled = labelled or bool(_LABEL.match(word.text))
-        out += [(card, 1.0) for card in _badge_cards(lines, found)]
+        out += [Hidden(card, 1.0, BADGE_LABEL, padded=True) for card in _badge_cards(lines, found)]
         return out
 
     def _kept_word(self, text: str) -> bool:
         return bool(self.kept) and re.sub(r"\W", "", text).lower() in self.kept.parts
 
 
-def _badge_cards(lines: Sequence[OcrLine], found: Sequence[Sequence[Identifier | None]]) -> list[Box]:
-    """Badges: a line that is only a name with a plain line (a role) just below it is hidden as a whole card,
-    both lines and half a line around them (the name can also be read from the card's layout and logo).
+def _badge_cards(lines: Sequence[OcrLine], found: Sequence[Sequence[Identifier | None]]) -> list[Quad]:
+    """Badges: a line that is only a name with a role just below it is hidden as a whole card, both lines
+    and half a line around them (the name can also be read from the card's layout and logo).
+
+    A role is a short plain line (no identifier, no digits, at most ``ROLE_WORDS`` words) at the name line's
+    angle, starting within ``ROLE_BELOW`` of its height under it in the name line's own frame (a rotated
+    card's upright boxes overlap other lines), sharing some of its length. Every such line joins the card (a
+    role found twice, whole and in part, is covered whole). A name above ward text, such as a monitor's
+    name line whose label was cut off above "Bay 3 Obs due 14:00", is not a badge.
 
     A kept name is not an identifier here, so its wearer's badge stays readable.
     """
-    cards: list[Box] = []
+    cards: list[Quad] = []
     for line, idents in zip(lines, found, strict=True):
         if not line.words or not all(i is not None and i.type is IdentifierType.NAME for i in idents):
             continue
-        x0, y0, x1, y1 = line.box
         h = _line_height(line)
-        below = [other for other, oi in zip(lines, found, strict=True) if other is not line and other.words
-                 and all(i is None for i in oi) and _near_below(line.box, other.box, h)]
-        if below:
-            role = min(below, key=lambda o: o.box[1])
-            cards.append((min(x0, role.box[0]) - h / 2, min(y0, role.box[1]) - h / 2,
-                          max(x1, role.box[2]) + h / 2, max(y1, role.box[3]) + h / 2))
+        roles = [other.quad for other, oi in zip(lines, found, strict=True) if other is not line
+                 and _is_role(other, oi) and _just_below(line, other, h)]
+        if roles:
+            # The card in the name line's own frame (a rotated badge is not its upright rectangle).
+            cards.append(_hull_along(line.quad, np.vstack([line.quad, *roles]), h / 2, h / 2))
     return cards
+
+
+def _may_be_text(line: OcrLine, short_side: float) -> bool:
+    """Whether a line OCR cannot read may still be text a person could read: at least ``MIN_TEXT_PX`` high
+    (smaller is a speck), at most ``MAX_UNREADABLE`` of the frame's shorter side (text that large is read
+    unless it is not text: the detector also finds lines in faces, hair and noisy walls), and either some
+    characters read or a confident detection."""
+    h = _line_height(line)
+    return MIN_TEXT_PX <= h <= MAX_UNREADABLE * short_side and (bool(line.words) or line.det_score >= SURE_LINE)
+
+
+def _is_role(line: OcrLine, idents: Sequence[Identifier | None]) -> bool:
+    """A short plain line: words, none an identifier, none with a digit, at most ``ROLE_WORDS``."""
+    return (0 < len(line.words) <= ROLE_WORDS and all(i is None for i in idents)
+            and not any(c.isdigit() for w in line.words for c in w.text))
 
 
 def _line_height(line: OcrLine) -> float:
     return float(np.linalg.norm(line.quad[3] - line.quad[0]))
 
 
-def _near_below(upper: Box, lower: Box, h: float) -> bool:
-    """``lower`` starts under ``upper``'s top, within two line heights, and shares some of its width."""
-    overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
-    return upper[1] < lower[1] <= upper[3] + 2 * h and overlap > 0
+def _just_below(upper: OcrLine, lower: OcrLine, h: float) -> bool:
+    """``lower`` lies under ``upper`` in ``upper``'s own frame: at about its angle, its middle between half a
+    line and ``ROLE_BELOW`` line heights below ``upper``'s middle, sharing some of its length."""
+    u = upper.quad[1] - upper.quad[0]
+    v = lower.quad[1] - lower.quad[0]
+    cos = float(u @ v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-6)
+    if cos < np.cos(np.deg2rad(ROLE_ANGLE)):
+        return False
+    u = u / max(float(np.linalg.norm(u)), 1e-6)
+    n = np.array([-u[1], u[0]], dtype=np.float32)
+    down = float((lower.quad.mean(axis=0) - upper.quad.mean(axis=0)) @ n)
+    a_up = (upper.quad - upper.quad[0]) @ u
+    a_low = (lower.quad - upper.quad[0]) @ u
+    overlap = min(float(a_up.max()), float(a_low.max())) - max(float(a_up.min()), float(a_low.min()))
+    return 0.5 * h < down <= ROLE_BELOW * h and overlap > 0
 
 
-def _padded(box: Box, width: int, height: int) -> Box:
-    """A word box grown by a third of its height sideways and a tenth up and down: the ends of its first
-    and last letters lie beyond the characters' time steps."""
-    x0, y0, x1, y1 = box
-    h = y1 - y0
-    return max(0.0, x0 - WORD_PAD * h), max(0.0, y0 - 0.1 * h), min(float(width), x1 + WORD_PAD * h), \
-        min(float(height), y1 + 0.1 * h)
+def word_quad(line: OcrLine, k: int) -> Quad:
+    """Word ``k`` of ``line``, padded as :func:`padded_quad` pads it, but at each end no further than halfway
+    to the next word on the line: the padding covers the ends of the word's own letters, not its neighbour's
+    first or last letter (an ordinary word beside an identifier stays readable)."""
+    words = line.words
+    quad = words[k].quad
+    h = _height(line.quad)
+    u = line.quad[1] - line.quad[0]
+    u = u / max(float(np.linalg.norm(u)), 1e-6)
+
+    def extent(q: Quad) -> tuple[float, float]:
+        a = (q - line.quad[0]) @ u
+        return float(a.min()), float(a.max())
+
+    start, end = extent(quad)
+    before = WORD_PAD * h
+    after = WORD_PAD * h
+    if k > 0:
+        before = min(before, max(0.0, (start - extent(words[k - 1].quad)[1]) / 2))
+    if k + 1 < len(words):
+        after = min(after, max(0.0, (extent(words[k + 1].quad)[0] - end) / 2))
+    grown = _hull_along(line.quad, quad, 0.0, WORD_PAD_ACROSS * _height(quad))
+    grown[0] -= u * before
+    grown[3] -= u * before
+    grown[1] += u * after
+    grown[2] += u * after
+    return grown
+
+
+def padded_quad(quad: Quad) -> Quad:
+    """A word's quadrilateral grown along its line by ``WORD_PAD`` of its height at each end and by
+    ``WORD_PAD_ACROSS`` above and below: the ends of its first and last letters lie beyond the characters'
+    time steps. Grown in the word's own frame, so a rotated word's padding does not reach the next line."""
+    return _hull_along(quad, quad, WORD_PAD * _height(quad), WORD_PAD_ACROSS * _height(quad))
+
+
+def _height(quad: Quad) -> float:
+    return float(np.linalg.norm(quad[3] - quad[0]))
+
+
+def _hull_along(frame_quad: Quad, points: np.ndarray, along: float, across: float) -> Quad:
+    """The rectangle, in ``frame_quad``'s own axes (its top side and its left side), holding ``points``,
+    grown by ``along`` at both ends and ``across`` above and below."""
+    u = frame_quad[1] - frame_quad[0]
+    u = u / max(float(np.linalg.norm(u)), 1e-6)
+    n = np.array([-u[1], u[0]], dtype=np.float32)
+    origin = frame_quad[0]
+    a = (points - origin) @ u
+    b = (points - origin) @ n
+    a0, a1, b0, b1 = a.min() - along, a.max() + along, b.min() - across, b.max() + across
+    corners = [origin + u * x + n * y for x, y in ((a0, b0), (a1, b0), (a1, b1), (a0, b1))]
+    return np.array(corners, dtype=np.float32)
+
+
+def cover(quad: Quad, width: int, height: int, pieces: bool = True) -> list[Box]:
+    """Upright boxes (clipped to the frame) that together cover ``quad``, hugging it.
+
+    Level text is one box. The upright box of a rotated word also covers the ends of its neighbours on the
+    line and the words of the lines above and below; so a rotated word is cut along its length into
+    pieces about ``SEGMENT`` of its height long, each hidden by its own upright box (at 30 degrees these
+    reach ``SEGMENT`` / 2 * sin(60 degrees) of the height past the word instead of half its length).
+    Without ``pieces``, one upright box.
+    """
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    h = max(_height(quad), 1.0)
+    length = float(np.linalg.norm(quad[1] - quad[0]))
+    count = 1
+    if pieces and (x1 - x0) * (y1 - y0) > UPRIGHT_SLACK * max(float(cv2.contourArea(quad)), 1.0):
+        count = max(1, int(np.ceil(length / (SEGMENT * h))))
+    out: list[Box] = []
+    for k in range(count):
+        f0, f1 = k / count, (k + 1) / count
+        pts = np.array([quad[0] + (quad[1] - quad[0]) * f0, quad[0] + (quad[1] - quad[0]) * f1,
+                        quad[3] + (quad[2] - quad[3]) * f1, quad[3] + (quad[2] - quad[3]) * f0])
+        bx = (max(0.0, float(pts[:, 0].min())), max(0.0, float(pts[:, 1].min())),
+              min(float(width), float(pts[:, 0].max())), min(float(height), float(pts[:, 1].max())))
+        if bx[2] > bx[0] and bx[3] > bx[1]:
+            out.append(bx)
+    return out
 
 
 def _shifted(line: OcrLine, dx: float, dy: float) -> OcrLine:
-    words = tuple(type(w)(w.text, (w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy)) for w in line.words)
+    shift = np.array([dx, dy], dtype=np.float32)
+    words = tuple(type(w)(w.text, (w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy), w.quad + shift)
+                  for w in line.words)
     return OcrLine(line.quad + np.array([dx, dy], dtype=np.float32), words, line.confidence, line.det_score)
 
 

@@ -22,28 +22,39 @@ __all__ = ["FILTER_KINDS", "FilterKind", "hide_regions"]
 # destroyed alike: the region is reduced to about this many cells across its longer side.
 BLUR_CELLS = 4
 PIXELATE_CELLS = 5
+# Text (shape "text"): at most this many cells across the region's shorter side, which is about the height
+# of its letters: a short piece of a rotated word, or a word 150 px high on a 12 MP photo, loses its letters
+# as a whole word does (a cell of half a letter's height leaves no stroke to read).
+TEXT_CELLS = 2
 # Normalised ellipse radius where the soft rim starts; inside it the filter replaces pixels fully.
 SOFT_RIM_START = 0.88
 
 
-def _blurred(roi: np.ndarray) -> np.ndarray:
+def _factor(h: int, w: int, cells: int, text: bool) -> float:
+    """How much a region is reduced: to ``cells`` across its longer side, and for text also to at most
+    ``TEXT_CELLS`` across its shorter side."""
+    factor = cells / max(h, w)
+    return min(factor, TEXT_CELLS / min(h, w)) if text else factor
+
+
+def _blurred(roi: np.ndarray, text: bool = False) -> np.ndarray:
     """A heavy blur: reduce to a few cells, smooth there, and enlarge smoothly (cheap at any size)."""
     h, w = roi.shape[:2]
-    factor = BLUR_CELLS / max(h, w)
+    factor = _factor(h, w, BLUR_CELLS, text)
     small = cv2.resize(roi, (max(2, round(w * factor)), max(2, round(h * factor))), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (3, 3), 0.8, borderType=cv2.BORDER_REPLICATE)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def _pixelated(roi: np.ndarray) -> np.ndarray:
+def _pixelated(roi: np.ndarray, text: bool = False) -> np.ndarray:
     """Large flat blocks: reduce to a few cells and enlarge without smoothing."""
     h, w = roi.shape[:2]
-    factor = PIXELATE_CELLS / max(h, w)
+    factor = _factor(h, w, PIXELATE_CELLS, text)
     small = cv2.resize(roi, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
 
 
-def _solid(roi: np.ndarray) -> np.ndarray:
+def _solid(roi: np.ndarray, text: bool = False) -> np.ndarray:
     """One flat colour: the region's mean, so the patch does not draw the eye (a 1x1 image, enlarged)."""
     h, w = roi.shape[:2]
     return cv2.resize(cv2.resize(roi, (1, 1), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_NEAREST)
@@ -80,7 +91,8 @@ def hide_regions(
 ) -> None:
     """Hides each region (x0, y0, x1, y1) of ``rgb`` (H x W x 3 uint8) IN PLACE with the filter ``kind``.
 
-    ``shape`` "ellipse" hides the ellipse inscribed in each region (heads), "rect" the whole rectangle (text).
+    ``shape`` "ellipse" hides the ellipse inscribed in each region (heads), "rect" the whole rectangle, "text"
+    the whole rectangle in cells no larger than half its shorter side (see ``TEXT_CELLS``).
 
     Any uint8 image of 1 to 4 channels is hidden the same way: a single plane (H x W, such as a video
     frame's Y plane) or planes stacked together (H x W x 2, such as its U and V planes).
@@ -101,8 +113,8 @@ def hide_regions(
         if x1 <= x0 or y1 <= y0:
             continue
         roi = rgb[y0:y1, x0:x1]
-        hidden = make_hidden(roi)
-        if shape == "rect":
+        hidden = make_hidden(roi, shape == "text")
+        if shape != "ellipse":
             roi[...] = hidden
             continue
         alpha = _ellipse_alpha(x0, y0, x1, y1, width, height)

@@ -44,7 +44,9 @@ def redact_photo(
     for tid, box in boxes:
         detector = detectors.of_kind(by_id[tid].kind)
         result.frames_hidden[detector.kind] = 1
-        regions.append((detector.region(box, frame.width, frame.height), detector.shape))
+        # a rotated word: the pieces that hug it, not its whole upright box
+        for part in by_id[tid].best.parts or (box,):
+            regions.append((detector.region(part, frame.width, frame.height), detector.shape))
     blackout = cut_regions(options.cuts, None, frame.width, frame.height)
     if blackout:
         result.frames_hidden[CUT_KIND] = 1
@@ -68,6 +70,6 @@ def _find(frame: RgbFrame, detectors: Detectors, timings: dict[str, float]) -> l
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
     tracks: list[Track] = []
     for kind, detections in merge_by_kind(found).items():
-        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score)], kind=kind)
-                   for n, d in enumerate(sorted(detections, key=lambda d: (d.box[0], d.box[1])))]
+        tracks += [Track(id=len(tracks) + n + 1, observations=[Observation(0, d.box, d.score, d.label, d.parts)],
+                         kind=kind) for n, d in enumerate(sorted(detections, key=lambda d: (d.box[0], d.box[1])))]
     return tracks

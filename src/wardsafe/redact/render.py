@@ -128,7 +128,7 @@ def hide_shaped(
     faces) get their pixels back afterwards, then ``again`` is hidden (see :func:`spare_kept`).
     """
     saved = [(r, image[r[1] : r[3], r[0] : r[2]].copy()) for r in (_halved(restore or [], halve))]
-    for shape in ("ellipse", "rect"):
+    for shape in ("ellipse", "rect", "text"):
         rects = _halved([r for r, s in regions if s == shape], halve)
         if rects:
             hide_regions(image, rects, kind, shape)

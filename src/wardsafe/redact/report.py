@@ -52,12 +52,20 @@ def build_report(
             # Boxes where it was detected, as [frame, x0, y0, x1, y1] in output pixels.
             "boxes": [[o.frame, *(round(v, 1) for v in o.box)] for o in track.observations],
         })
+        if track.labels:
+            # What it was (a text track: NAME, DATE_OF_BIRTH, NHS_NUMBER ...), never what it said.
+            tracks[-1]["identifier_types"] = track.labels
     kept = sorted(result.kept_tracks)
-    by_kind: dict[str, dict[str, int]] = {}
+    by_kind: dict[str, dict[str, Any]] = {}
     for entry in tracks:
         counts = by_kind.setdefault(entry["kind"], {"tracked": 0, "hidden": 0, "kept": 0, "frames_hidden": 0})
         counts["tracked"] += 1
         counts["hidden" if entry["hidden"] else "kept"] += 1
+        if entry["hidden"] and "identifier_types" in entry:
+            # per kind: how many hidden tracks were each identifier type
+            types = counts.setdefault("identifier_types", {})
+            for label in entry["identifier_types"]:
+                types[label] = types.get(label, 0) + 1
     for kind, frames in result.frames_hidden.items():
         by_kind.setdefault(kind, {"tracked": 0, "hidden": 0, "kept": 0, "frames_hidden": 0})["frames_hidden"] = frames
     faces = by_kind.get("face", {})

@@ -15,9 +15,10 @@ from wardsafe.redact.tracking import Box, Track
 if TYPE_CHECKING:
     from wardsafe.redact.people import Person
 
-# What the tracker was fed on each key frame (frame index -> (a new shot begins?, [(kind, [(box, score)])])):
-# a second pass over the same video replays it instead of detecting again, and so builds the very same tracks.
-Recording = dict[int, tuple[bool, list[tuple[str, list[tuple[Box, float]]]]]]
+# What the tracker was fed on each key frame (frame index -> (a new shot begins?, [(kind, [(box, score)],
+# [label])])): a second pass over the same video replays it instead of detecting again, and so builds the very
+# same tracks (with the same labels).
+Recording = dict[int, tuple[bool, list[tuple[str, list[tuple[Box, float]], list[str | None]]]]]
 
 THUMB_SIDE = 112
 

@@ -8,6 +8,7 @@ found until just after it was last seen, and a missed detection in the middle le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,11 +24,15 @@ WEAK_LINK_IOU = 0.3
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """A face detected on a key frame."""
+    """A face (or a word ...) detected on a key frame; ``label`` says what it is where its detector says
+    (the text stage's identifier type, such as ``DATE_OF_BIRTH``; never the value)."""
 
     frame: int
     box: Box
     score: float
+    label: str | None = None
+    # On a photo: boxes inside ``box`` hidden in its place (see wardsafe.detect.seam.Detection.parts).
+    parts: tuple[Box, ...] = ()
 
 
 @dataclass
@@ -40,6 +45,11 @@ class Track:
     # Last frame the face is carried to after its last detection; grows while the video ends
     # with the track still open (uncertain means hide).
     carried_until: int | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """What its detections were said to be (identifier types of a text track), each once, sorted."""
+        return sorted({o.label for o in self.observations if o.label is not None})
 
     @property
     def first_frame(self) -> int:
@@ -185,22 +195,28 @@ class Tracker:
                 if t.kind == kind and ti not in matched
                 and len(t.observations) >= min_detections and t.best.score >= min_score]
 
-    def update(self, frame: int, detections: list[tuple[Box, float]], kind: str = "face") -> None:
-        """Adds the ``kind`` detections of key frame ``frame`` (frames must come in increasing order).
+    def update(
+        self, frame: int, detections: list[tuple[Box, float]], kind: str = "face",
+        labels: Sequence[str | None] | None = None,
+    ) -> None:
+        """Adds the ``kind`` detections of key frame ``frame`` (frames must come in increasing order),
+        with their ``labels`` where the detector gives them (one per detection).
 
         Call it for every kind whose detector ran on ``frame``, even with no detections, so that tracks of
         that kind that were not seen again can end.
         """
         self.last_frame = max(self.last_frame, frame)
         matched = self._match(frame, detections, kind)
+        label = (lambda di: labels[di]) if labels is not None else (lambda di: None)
         for ti, di in matched:
             box, score = detections[di]
-            self._active[ti].observations.append(Observation(frame, box, score))
+            self._active[ti].observations.append(Observation(frame, box, score, label(di)))
         self._active = [t for t in self._active if t.kind != kind or frame - t.last_frame <= self.max_gap]
         used_dets = {di for _, di in matched}
         for di, (box, score) in enumerate(detections):
             if di not in used_dets:
-                track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score)], kind=kind)
+                track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score, label(di))],
+                              kind=kind)
                 self.tracks.append(track)
                 self._by_id[track.id] = track
                 self._active.append(track)

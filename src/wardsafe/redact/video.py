@@ -103,16 +103,18 @@ def redact_video(
                     for kind, detections in merge_by_kind(found_by).items():
                         detector = detectors.of_kind(kind)
                         found: list[tuple[Box, float]] = [(d.box, d.score) for d in detections]
+                        labels: list[str | None] = [d.label for d in detections]
                         missed = tracker.missed(key.index, found, min_score=detector.established_score, kind=kind)
                         if missed:
                             t0 = time.perf_counter()
                             again = detector.look_again(key, missed, [box for box, _ in found])
                             found += [(d.box, d.score) for d in again]
+                            labels += [d.label for d in again]
                             timings["look_again_s"] += time.perf_counter() - t0
-                        updates.append((kind, found))
+                        updates.append((kind, found, labels))
                 recording[key.index] = (cut, updates)
-                for kind, found in updates:
-                    tracker.update(key.index, found, kind)
+                for kind, found, labels in updates:
+                    tracker.update(key.index, found, kind, labels)
                 if appearances is not None:
                     appearances.observe(tracker.tracks, key)
                 if want_thumbnails:
