@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from wardsafe.detect.ocr_engine import MODEL_NAME, OcrEngine, OcrLine, Quad
-from wardsafe.detect.seam import Detection, Frame, RegionDetector
+from wardsafe.detect.seam import UNREADABLE_LABEL, Detection, Frame, RegionDetector
 from wardsafe.identifiers import Identifier, IdentifierType, find_in_words
 from wardsafe.identifiers.permit_names import KeepNames
 
@@ -52,7 +52,6 @@ UPRIGHT_SLACK = 1.25
 SEGMENT = 0.5
 # Labels of hidden text that is not an identifier type: a line OCR cannot read, a word after a label on a
 # doubtful line, a number after a label, a whole badge card, every word (--text all).
-UNREADABLE_LABEL = "UNREADABLE_TEXT"
 DOUBTFUL_LABEL = "DOUBTFUL_AFTER_LABEL"
 NUMBER_LABEL = "NUMBER_AFTER_LABEL"
 BADGE_LABEL = "BADGE"
