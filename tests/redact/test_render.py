@@ -62,17 +62,19 @@ def test_a_small_kept_face_in_front_of_a_large_one_stays_visible() -> None:
     assert restore and not again
 
 
-def test_unreadable_text_centred_on_a_kept_face_is_that_face_not_text() -> None:
-    from wardsafe.detect.seam import UNREADABLE_LABEL, Detectors
+def test_text_naming_no_identifier_centred_on_a_kept_face_is_that_face() -> None:
+    from wardsafe.detect.seam import ALL_LABEL, UNREADABLE_LABEL, Detectors
     from wardsafe.redact.render import boxes_to_hide
     from wardsafe.redact.tracking import Observation, Track
 
     face = Track(id=1, observations=[Observation(0, (100, 100, 140, 150), 0.9)], kind="face")
     texture = Track(id=2, observations=[Observation(0, (80, 90, 170, 160), 1.0, UNREADABLE_LABEL)], kind="text")
     name = Track(id=3, observations=[Observation(0, (90, 110, 150, 130), 1.0, "NAME")], kind="text")
+    word = Track(id=5, observations=[Observation(0, (95, 95, 150, 155), 1.0, ALL_LABEL)], kind="text")
     elsewhere = Track(id=4, observations=[Observation(0, (400, 90, 490, 160), 1.0, UNREADABLE_LABEL)], kind="text")
-    tracks = {t.id: t for t in (face, texture, name, elsewhere)}
+    tracks = {t.id: t for t in (face, texture, name, elsewhere, word)}
     present = [(t.id, t.observations[0].box) for t in tracks.values()]
     hidden = boxes_to_hide(present, frozenset({1}), tracks.__getitem__, Detectors(regions=[]), frozenset())
-    # The unreadable "line" on the kept face is left; a name written there, and unreadable text elsewhere, go.
+    # The unreadable "line" and a plain "word" (--text all) read off the kept face are left; a name read
+    # there, and unreadable text elsewhere, go.
     assert [tid for tid, _ in hidden] == [3, 4]

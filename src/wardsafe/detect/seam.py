@@ -24,8 +24,10 @@ from wardsafe.detect.boxes import Box
 Region = tuple[int, int, int, int]  # a pixel rectangle to hide; the shape inside it is the detector's
 # "ellipse": the ellipse inscribed in the region (heads); "rect": the whole rectangle; "text": the whole
 # rectangle, hidden in cells at least half its shorter side (the text's height) whatever its length.
-# The label a text detection carries when no one could read it (hidden because it may be text).
+# Labels of text detections that name no identifier: a line no one could read (hidden because it may be
+# text), and any word hidden under --text all.
 UNREADABLE_LABEL = "UNREADABLE_TEXT"
+ALL_LABEL = "TEXT"
 Shape = Literal["ellipse", "rect", "text"]
 
 

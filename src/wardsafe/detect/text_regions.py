@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from wardsafe.detect.ocr_engine import MODEL_NAME, OcrEngine, OcrLine, Quad
-from wardsafe.detect.seam import UNREADABLE_LABEL, Detection, Frame, RegionDetector
+from wardsafe.detect.seam import ALL_LABEL, UNREADABLE_LABEL, Detection, Frame, RegionDetector
 from wardsafe.identifiers import Identifier, IdentifierType, find_in_words
 from wardsafe.identifiers.permit_names import KeepNames
 
@@ -60,7 +60,6 @@ BADGE_LABEL = "BADGE"
 ROLE_WORDS = 4
 ROLE_BELOW = 2.5
 ROLE_ANGLE = 10.0
-ALL_LABEL = "TEXT"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from wardsafe.detect.boxes import area
-from wardsafe.detect.seam import UNREADABLE_LABEL, Box, Detectors, Region, Shape, clip_region
+from wardsafe.detect.seam import ALL_LABEL, UNREADABLE_LABEL, Box, Detectors, Region, Shape, clip_region
 from wardsafe.media.video import YuvFrame
 from wardsafe.redact.filters import FilterKind, hide_regions
 from wardsafe.redact.tracking import Track
@@ -53,17 +53,18 @@ def boxes_to_hide(
         nobody = tid not in others if others is not None else t.best.score < detectors.of_kind(t.kind).confirm_score
         if nobody and any(kind == t.kind and k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for kind, k in kept):
             continue
-        # A face reads as a line of text to the text detector: "text" no one could read, centred on a face
-        # the user kept, is that face (other faces under it are hidden by their own tracks).
-        if _unreadable(t) and any(kind == FACE and k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for kind, k in kept):
+        # A face reads as a line of text to the text detector: "text" that names no identifier (unreadable, or
+        # any word under --text all), centred on a face the user kept, is that face (other faces under it are
+        # hidden by their own tracks; a name read there is still hidden).
+        if _no_identifier(t) and any(kind == FACE and k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for kind, k in kept):
             continue
         hide.append((tid, box))
     return hide
 
 
-def _unreadable(track: Track) -> bool:
-    """Whether every reading of a track was text no one could read (no identifier, no word)."""
-    return all(o.label == UNREADABLE_LABEL for o in track.observations)
+def _no_identifier(track: Track) -> bool:
+    """Whether no reading of a text track named an identifier (each was unreadable, or plain text)."""
+    return all(o.label in (UNREADABLE_LABEL, ALL_LABEL) for o in track.observations)
 
 
 def _grown(box: Box, fraction: float) -> Box:
