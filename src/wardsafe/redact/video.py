@@ -21,6 +21,7 @@ from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_
 from wardsafe.errors import InputError
 from wardsafe.media.video import AudioEdit, VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
+from wardsafe.redact.camera_motion import CameraPath
 from wardsafe.redact.cuts import CUT_KIND, cut_regions
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
@@ -71,6 +72,9 @@ def redact_video(
     # tells cuts between shots (and, when asked, collects how faces look)
     shots = appearances if appearances is not None else AppearanceBook()
     stride = options.stride
+    # The camera's motion, frame by frame, for detectors whose finds stay put in the scene (see the seam).
+    fixed_kinds = frozenset(d.kind for d in detectors if d.fixed_in_scene)
+    camera = CameraPath() if fixed_kinds else None
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
@@ -154,12 +158,14 @@ def redact_video(
                 # Gaps in detection up to `max_gap_s` are bridged. A frame is final once every track
                 # that could reach it is known (see Tracker.boxes_at), hence the lag.
                 max_gap = max(slowest * stride, round(options.max_gap_s * float(reader.rate)))
-                tracker = Tracker(pad=pad, max_gap=max_gap)
+                tracker = Tracker(pad=pad, max_gap=max_gap, camera=camera, fixed_kinds=fixed_kinds)
                 result.pad_frames = pad
                 lag = pad + max_gap + slowest * stride
                 if target is not None:
                     writer = VideoWriter(target, reader, frame.width, frame.height, audio_edit)
             assert tracker is not None
+            if camera is not None:
+                camera.observe(frame)
             if frame.index % stride == 0:
                 frame.key = key = frame.index // stride
                 if replay is None:
