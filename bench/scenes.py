@@ -177,12 +177,14 @@ def make_scene(seed: int, width: int = 1280, height: int = 720, cards: tuple[str
     return scene
 
 
-def pan_frames(scene: Scene, out_w: int, out_h: int, frames: int) -> list[tuple[np.ndarray, list[Word]]]:
-    """A camera panning left to right across ``scene``: each frame and the words fully inside it (shifted)."""
+def pan_frames(scene: Scene, out_w: int, out_h: int, frames: int,
+               reverse: bool = False) -> list[tuple[np.ndarray, list[Word]]]:
+    """A camera panning left to right (``reverse``: right to left) across ``scene``: each frame and the words
+    fully inside it (shifted)."""
     W = scene.rgb.shape[1]
     out = []
     for f in range(frames):
-        x = round((W - out_w) * f / max(1, frames - 1))
+        x = round((W - out_w) * (frames - 1 - f if reverse else f) / max(1, frames - 1))
         frame = np.ascontiguousarray(scene.rgb[:out_h, x : x + out_w])
         words = [Word(w.text, (w.box[0] - x, w.box[1], w.box[2] - x, w.box[3]), w.identifier, w.height_px, w.card,
                       w.angle, tuple((px - x, py) for px, py in w.quad))
@@ -191,11 +193,12 @@ def pan_frames(scene: Scene, out_w: int, out_h: int, frames: int) -> list[tuple[
     return out
 
 
-def write_pan_clip(path: str, scene: Scene, out_w: int, out_h: int, frames: int, fps: int = 25) -> list[list[Word]]:
+def write_pan_clip(path: str, scene: Scene, out_w: int, out_h: int, frames: int, fps: int = 25,
+                   reverse: bool = False) -> list[list[Word]]:
     """Writes a panning H.264 clip across ``scene`` (near-lossless, so truth boxes stay sharp); words per frame."""
     import av
 
-    shots = pan_frames(scene, out_w, out_h, frames)
+    shots = pan_frames(scene, out_w, out_h, frames, reverse)
     with av.open(path, "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"

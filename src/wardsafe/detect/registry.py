@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 # BlazeFace models that confirm CenterFace's unsure candidates on photos (see wardsafe.detect.blazeface).
 SECOND_OPINION_VARIANTS = ("short", "full")
-# Every key frame (5 frames at stride 5). Every 3rd was faster, but a track carried 15 frames without a reading
-# does not follow a panning camera: a word moves further than its own width, its next reading starts a new
-# track, and the old one stays put with no speed, so identifiers showed for up to 10 frames on a pan
-# (tests/text/test_text_video.py). Reading every key frame keeps word boxes overlapping from one to the next.
-TEXT_CADENCE = 1
+# Every 3rd key frame (15 frames at stride 5). Between readings the tracker carries word boxes with the camera's
+# motion (wardsafe.redact.camera_motion): before that, a word on a pan moved further than its own width between
+# readings, its next reading started a new track and the old one stayed put, so identifiers showed for up to
+# 10 frames (tests/text/test_text_video.py), and text had to be read on every key frame (3x the faces-only time).
+TEXT_CADENCE = 3
 
 
 def build_speech_detector(options: RedactOptions) -> WhisperSpeech:

@@ -131,6 +131,9 @@ class RegionDetector(ABC):
     established_score: float = 0.0
     # Run on every ``cadence``-th key frame of a video (a slow detector runs less often; tracks fill in).
     cadence: int = 1
+    # What it finds stays where it is in the scene (writing), so between detections the engine carries its
+    # tracks with the camera's motion (wardsafe.redact.camera_motion) rather than only along their own.
+    fixed_in_scene: bool = False
 
     def period(self, width: int, height: int) -> int:
         """Key frames between two looks at the same spot of a ``width`` x ``height`` video.

@@ -82,6 +82,9 @@ class TextRegions(RegionDetector):
     model_name = MODEL_NAME
     confirm_score = 0.0  # every text find is hidden as found (uncertain means hide)
     established_score = 0.0
+    # Writing on monitors, boards, wristbands and letters: carried with the camera between readings (a badge
+    # moves with its wearer; its track's own motion in the scene is kept too).
+    fixed_in_scene = True
 
     def __init__(self, engine: OcrEngine, mode: str = "identifiers", hide_names: Sequence[str] = (),
                  keep_names: Sequence[str] = (), cadence: int = 1) -> None:

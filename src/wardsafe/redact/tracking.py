@@ -4,6 +4,12 @@ Detection runs on every ``stride``-th frame. A track's box on the frames between
 detections is interpolated; before its first and after its last detection the box is carried on
 (along the track's motion) for ``pad`` frames, so a face is hidden from just before it is first
 found until just after it was last seen, and a missed detection in the middle leaves no gap.
+
+Tracks of things fixed in the scene (text: see ``RegionDetector.fixed_in_scene``) are followed in the
+scene's own coordinates when a :class:`~wardsafe.redact.camera_motion.CameraPath` is given: each box less
+the camera's offset on its frame. Interpolation, carrying and matching happen there, and the camera's
+offset on the frame asked for is added back, so a word on a pan moves with the picture between readings
+however far apart they are.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from wardsafe.detect.boxes import Box, area, iou, match_cost
+from wardsafe.redact.camera_motion import CameraPath
 
 # Two successive detections of a track that overlap less than this (after allowing for the track's
 # motion) may be two different faces joined by mistake, as at a cut or when a face leaves the frame
@@ -45,6 +52,8 @@ class Track:
     # Last frame the face is carried to after its last detection; grows while the video ends
     # with the track still open (uncertain means hide).
     carried_until: int | None = None
+    # Set for things fixed in the scene: boxes are interpolated and carried in scene coordinates.
+    camera: CameraPath | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -88,11 +97,14 @@ class Track:
         start, end = self.span(pad)
         if frame < start or frame > end:
             return []
-        # Motion is extrapolated at most `pad` frames; beyond that the box stays where it got to.
+        # Motion is extrapolated at most `pad` frames; beyond that the box stays where it got to (in the
+        # scene, for a track that follows the camera).
         if frame <= obs[0].frame:
-            return [_moved(obs[0].box, self.velocity(at_end=False), max(frame - obs[0].frame, -pad))]
+            return [self.in_frame(_moved(self.scene_box(obs[0]), self.scene_velocity(0, 1),
+                                         max(frame - obs[0].frame, -pad)), frame)]
         if frame >= obs[-1].frame:
-            return [_moved(obs[-1].box, self.velocity(at_end=True), min(frame - obs[-1].frame, pad))]
+            return [self.in_frame(_moved(self.scene_box(obs[-1]), self.scene_velocity(-2, -1),
+                                         min(frame - obs[-1].frame, pad)), frame)]
         lo, hi = 0, len(obs) - 1
         while hi - lo > 1:  # binary search for the two detections around `frame`
             mid = (lo + hi) // 2
@@ -101,17 +113,54 @@ class Track:
             else:
                 hi = mid
         a, b = obs[lo], obs[hi]
+        sa, sb = self.scene_box(a), self.scene_box(b)
         t = (frame - a.frame) / (b.frame - a.frame)
-        x0, y0, x1, y1 = (float(p + (q - p) * t) for p, q in zip(a.box, b.box, strict=True))
+        x0, y0, x1, y1 = (float(p + (q - p) * t) for p, q in zip(sa, sb, strict=True))
         boxes: list[Box] = [(x0, y0, x1, y1)]
-        before = _velocity(obs[lo - 1], a) if lo > 0 else np.zeros(4)
-        if iou(_moved(a.box, before, b.frame - a.frame), b.box) < WEAK_LINK_IOU:
-            after = _velocity(b, obs[hi + 1]) if hi + 1 < len(obs) else np.zeros(4)
+        before = self.scene_velocity(lo - 1, lo) if lo > 0 else np.zeros(4)
+        if iou(_moved(sa, before, b.frame - a.frame), sb) < WEAK_LINK_IOU:
+            after = self.scene_velocity(hi, hi + 1) if hi + 1 < len(obs) else np.zeros(4)
             if frame - a.frame <= pad:
-                boxes.append(_moved(a.box, before, frame - a.frame))
+                boxes.append(_moved(sa, before, frame - a.frame))
             if b.frame - frame <= pad:
-                boxes.append(_moved(b.box, after, frame - b.frame))
-        return boxes
+                boxes.append(_moved(sb, after, frame - b.frame))
+        return [self.in_frame(box, frame) for box in boxes]
+
+    def scene_box(self, obs: Observation) -> Box:
+        """``obs``'s box in scene coordinates (its frame's camera offset taken off); the box itself without
+        a camera path."""
+        if self.camera is None:
+            return obs.box
+        return _shifted(obs.box, -self.camera.offset(obs.frame))
+
+    def in_frame(self, box: Box, frame: int) -> Box:
+        """A scene-coordinate ``box`` where it shows on ``frame`` (the inverse of :meth:`scene_box`)."""
+        if self.camera is None:
+            return box
+        return _shifted(box, self.camera.offset(frame))
+
+    def scene_velocity(self, i: int, j: int) -> np.ndarray:
+        """Per-frame motion of the box corners in the scene from observation ``i`` to observation ``j``
+        (indices into ``observations``; zeros when the track has only one)."""
+        if len(self.observations) < 2:
+            return np.zeros(4)
+        a, b = self.observations[i], self.observations[j]
+        return (np.asarray(self.scene_box(b)) - np.asarray(self.scene_box(a))) / max(1, b.frame - a.frame)
+
+    def predicted(self, frame: int) -> Box:
+        """Where the track's thing is expected on ``frame``, from its last detection and motion."""
+        return self.in_frame(_moved(self.scene_box(self.observations[-1]), self.scene_velocity(-2, -1),
+                                    frame - self.last_frame), frame)
+
+    def stayed(self, frame: int) -> Box:
+        """Where the track's thing is on ``frame`` if it has not moved since its last detection (moved only by
+        the camera, for a track that follows it)."""
+        return self.in_frame(self.scene_box(self.observations[-1]), frame)
+
+
+def _shifted(box: Box, shift: np.ndarray) -> Box:
+    dx, dy = float(shift[0]), float(shift[1])
+    return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
 
 
 def _velocity(a: Observation, b: Observation) -> np.ndarray:
@@ -138,9 +187,13 @@ class Tracker:
     ("face", "text", ...) only ever continue tracks of the same kind; track ids are shared by all kinds.
     """
 
-    def __init__(self, pad: int, max_gap: int) -> None:
+    def __init__(self, pad: int, max_gap: int, camera: CameraPath | None = None,
+                 fixed_kinds: frozenset[str] = frozenset()) -> None:
         self.pad = pad
         self.max_gap = max_gap
+        # Tracks of `fixed_kinds` (things fixed in the scene) move with the camera's motion, when it is given.
+        self.camera = camera
+        self.fixed_kinds = fixed_kinds
         self.tracks: list[Track] = []
         self._by_id: dict[int, Track] = {}
         self._active: list[Track] = []
@@ -152,7 +205,7 @@ class Tracker:
 
     def predicted(self, track: Track, frame: int) -> Box:
         """Where an open track's face is expected on ``frame``, from its last detection and motion."""
-        return _moved(track.observations[-1].box, track.velocity(at_end=True), frame - track.last_frame)
+        return track.predicted(frame)
 
     def _match(self, frame: int, detections: list[tuple[Box, float]], kind: str) -> list[tuple[int, int]]:
         """Greedy best-first pairs (open track index, detection index), within one kind."""
@@ -163,7 +216,7 @@ class Tracker:
             predicted = self.predicted(track, frame)
             # A face may stop or turn back between key frames (a person walks to a bed and returns): where
             # it was last seen is the other hypothesis beside where its motion would take it.
-            last = track.observations[-1].box
+            last = track.stayed(frame)
             for di, (box, _score) in enumerate(detections):
                 cost = min(match_cost(predicted, box), match_cost(last, box))
                 if cost < 1.0:
@@ -216,7 +269,7 @@ class Tracker:
         for di, (box, score) in enumerate(detections):
             if di not in used_dets:
                 track = Track(id=len(self.tracks) + 1, observations=[Observation(frame, box, score, label(di))],
-                              kind=kind)
+                              kind=kind, camera=self.camera if kind in self.fixed_kinds else None)
                 self.tracks.append(track)
                 self._by_id[track.id] = track
                 self._active.append(track)

@@ -21,6 +21,7 @@ from wardsafe.detect.seam import Detection, Detectors, RegionDetector, merge_by_
 from wardsafe.errors import InputError
 from wardsafe.media.video import AudioEdit, VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
+from wardsafe.redact.camera_motion import CameraPath
 from wardsafe.redact.cuts import CUT_KIND, cut_regions
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
@@ -71,6 +72,9 @@ def redact_video(
     # tells cuts between shots (and, when asked, collects how faces look)
     shots = appearances if appearances is not None else AppearanceBook()
     stride = options.stride
+    # The camera's motion, frame by frame, for detectors whose finds stay put in the scene (see the seam).
+    fixed_kinds = frozenset(d.kind for d in detectors if d.fixed_in_scene)
+    camera = CameraPath() if fixed_kinds else None
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
@@ -112,7 +116,11 @@ def redact_video(
                             labels += [d.label for d in again]
                             timings["look_again_s"] += time.perf_counter() - t0
                         updates.append((kind, found, labels))
-                recording[key.index] = (cut, updates)
+                if key.index in recording:  # a key frame looked at again at the end (see below): one entry
+                    earlier_cut, earlier = recording[key.index]
+                    recording[key.index] = (earlier_cut or cut, earlier + updates)
+                else:
+                    recording[key.index] = (cut, updates)
                 for kind, found, labels in updates:
                     tracker.update(key.index, found, kind, labels)
                 if appearances is not None:
@@ -154,12 +162,14 @@ def redact_video(
                 # Gaps in detection up to `max_gap_s` are bridged. A frame is final once every track
                 # that could reach it is known (see Tracker.boxes_at), hence the lag.
                 max_gap = max(slowest * stride, round(options.max_gap_s * float(reader.rate)))
-                tracker = Tracker(pad=pad, max_gap=max_gap)
+                tracker = Tracker(pad=pad, max_gap=max_gap, camera=camera, fixed_kinds=fixed_kinds)
                 result.pad_frames = pad
                 lag = pad + max_gap + slowest * stride
                 if target is not None:
                     writer = VideoWriter(target, reader, frame.width, frame.height, audio_edit)
             assert tracker is not None
+            if camera is not None:
+                camera.observe(frame)
             if frame.index % stride == 0:
                 frame.key = key = frame.index // stride
                 if replay is None:
@@ -175,6 +185,7 @@ def redact_video(
                 emit(frames.popleft())
         if tracker is None:
             raise InputError(f"{source.name}: video track holds no frames")
+        _look_at_last_frame(frames, pending, detectors, stride, replay, detecting, timings)
         finish_detections(block_until=1 << 62)
         tracker.finish(result.frames + len(frames) - 1)
         while frames:
@@ -191,6 +202,33 @@ def redact_video(
     result.thumbnails = thumbnails
     result.timings = {"total_s": time.perf_counter() - started, **timings}
     return result
+
+
+def _look_at_last_frame(
+    frames: deque[YuvFrame], pending: deque[tuple[YuvFrame, Future[Found] | None]], detectors: Detectors,
+    stride: int, replay: Recording | None, detecting: ThreadPoolExecutor, timings: dict[str, float],
+) -> None:
+    """Runs each detector that looks only every few key frames (``cadence`` > 1) on the video's last frame too,
+    unless it looked at it already.
+
+    Something that came into view after such a detector's last look (text read every 15th frame, on a pan)
+    would otherwise never be found; found on the last frame, its track is carried back over the frames
+    before (``pad``). With ``replay``, what was found there then is replayed.
+    """
+    if not frames:
+        return
+    last = frames[-1]
+    is_key = last.index % stride == 0
+    if replay is not None:
+        if not is_key and last.index in replay:
+            pending.append((last, None))
+        return
+    key = last.index // stride
+    lagging = [d for d in detectors if d.cadence > 1 and not (is_key and key % d.cadence == 0)]
+    if lagging:
+        if not is_key:
+            last.key = key
+        pending.append((last, detecting.submit(_find_all, lagging, last, timings)))
 
 
 def _write_when_hidden(writer: VideoWriter, frame: YuvFrame, hidden: Future[None] | None) -> None:
