@@ -226,11 +226,16 @@ def download_report(request: Request, token: str, recording_id: str) -> FileResp
             responses=REPORT_ANSWERS | _answers(401, 403))
 def staff_report(request: Request, code: str, recording_id: str, _session: StaffSession = None) -> FileResponse:
     """The redaction report of a copy in review or released."""
+    return _report_file(_staff_copy(request, code, recording_id))
+
+
+def _staff_copy(request: Request, code: str, recording_id: str) -> RecordingView:
+    """A redacted copy under a request the signed-in staff member may see; 404 otherwise."""
     views = service(request).staff_recordings(require_staff(request).id, code)
     view = next((v for v in views if v.id == recording_id), None)
     if view is None:
         raise HTTPException(404, "no redacted copy with this id under this request")
-    return _report_file(view)
+    return view
 
 
 def _report_file(view: RecordingView) -> FileResponse:
@@ -355,9 +360,8 @@ def staff_recordings(request: Request, code: str, _session: StaffSession = None)
             response_class=FileResponse, responses=DOWNLOAD_ANSWERS | _answers(401, 403))
 def staff_download(request: Request, code: str, recording_id: str, _session: StaffSession = None) -> FileResponse:
     """The redacted copy, in review or released (never the original)."""
-    views = service(request).staff_recordings(require_staff(request).id, code)
-    view = next((v for v in views if v.id == recording_id), None)
-    if view is None or view.output_path is None or view.state not in ("review", "released"):
+    view = _staff_copy(request, code, recording_id)
+    if view.output_path is None or view.state not in ("review", "released"):
         raise HTTPException(404, "no redacted copy with this id under this request")
     path = Path(view.output_path)
     return FileResponse(path, filename=f"wardsafe-{view.id}{path.suffix}", media_type="application/octet-stream")
