@@ -109,19 +109,15 @@ class OcrEngine:
     """PP-OCR detection and recognition sessions (thread-safe: ONNX Runtime sessions may run concurrently)."""
 
     def __init__(self, threads: int = 2) -> None:
-        import onnxruntime as ort
+        from wardsafe.detect.centerface import make_session
 
         det, det_sha = _model_file("WARDSAFE_TEXT_DET_MODEL", "tiny/det/det.onnx", DET_SHA256)
         rec, rec_sha = _model_file("WARDSAFE_TEXT_REC_MODEL", "tiny/rec/rec.onnx", REC_SHA256)
         chars, _ = _model_file("WARDSAFE_TEXT_DICT", "ppocrv6_tiny_dict.txt", DICT_SHA256)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.log_severity_level = 3
-        try:
-            self.det = ort.InferenceSession(str(det), opts, providers=["CPUExecutionProvider"])
-            self.rec = ort.InferenceSession(str(rec), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a corrupt or foreign file: one clear configuration error
-            raise ConfigError(f"cannot load the OCR models: {exc}") from exc
+        # The sessions every model runs in (no spinning idle threads: they took the cores that decoding,
+        # face detection and encoding need; a corrupt or foreign file is one ConfigError).
+        self.det = make_session(det.read_bytes(), threads, "OCR detection model")
+        self.rec = make_session(rec.read_bytes(), threads, "OCR recognition model")
         # Index 0 is CTC's blank; the dictionary follows; the last class is a space.
         self.charset = ["", *chars.read_text(encoding="utf-8").splitlines(), " "]
         self.model_sha256 = hashlib.sha256((det_sha + rec_sha).encode()).hexdigest()
