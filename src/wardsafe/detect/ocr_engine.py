@@ -142,9 +142,13 @@ class OcrEngine:
             (cx, cy), (bw, bh), angle = cv2.minAreaRect(contour)
             if min(bw, bh) < MIN_SIDE - 1:
                 continue
-            blob = np.zeros_like(mask)
-            cv2.drawContours(blob, [contour], -1, 1, thickness=-1)
-            score = float(prob[blob > 0].mean()) if blob.any() else 0.0
+            # The blob's mean probability, over its bounding rectangle only (a whole-map mask per blob cost
+            # a few ms each, tens of blobs a frame).
+            bx, by, bw_px, bh_px = cv2.boundingRect(contour)
+            blob = np.zeros((bh_px, bw_px), dtype=np.uint8)
+            cv2.drawContours(blob, [contour], -1, 1, thickness=-1, offset=(-bx, -by))
+            inside = prob[by:by + bh_px, bx:bx + bw_px][blob > 0]
+            score = float(inside.mean()) if inside.size else 0.0
             if score < BOX_THRESH:
                 continue
             # DB's unclip: grow by area * ratio / perimeter on every side.
