@@ -69,3 +69,14 @@ def test_photos_are_always_read() -> None:
     before = detector.fresh_readings
     detector.read_lines(RgbFrame(rgb))
     assert detector.fresh_readings == before  # photos are not counted: each one is read afresh
+
+
+def test_still_camera_hides_the_same_words_without_reading_again() -> None:
+    scene = make_scene(3, 1280, 720, cards=("monitor", "badge", "exit"))
+    detector = TextRegions(get_engine(), cadence=3)
+    first = detector.find(RgbFrame(view(scene.rgb, 0.0, 2.0, 1), index=0, still=False))
+    before = detector.fresh_readings
+    second = detector.find(RgbFrame(view(scene.rgb, 0.0, 2.0, 2), index=15, still=False))
+    assert detector.fresh_readings == before
+    assert first and [d.label for d in first] == [d.label for d in second]
+    assert all(np.abs(np.subtract(a.box, b.box)).max() < 1.0 for a, b in zip(first, second, strict=True))

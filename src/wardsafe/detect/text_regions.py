@@ -113,6 +113,9 @@ class TextRegions(RegionDetector):
         # that share this detector: a reading is kept only for a picture the same as the one it was read on,
         # so another video's lines are read afresh, never mistaken for these.
         self._last_read: list[_Seen] = []
+        # The words of the last reading and what the recognisers found in them: the same lines again (all of
+        # them carried, on a still camera) are not classified again (the name model took about 0.1 s a reading).
+        self._last_found: tuple[tuple[tuple[str, ...], ...], list[list[Identifier | None]]] | None = None
         # Lines recognised (not carried from an earlier reading) on video key frames, for benchmarks.
         self.fresh_readings = 0
 
@@ -209,8 +212,13 @@ class TextRegions(RegionDetector):
                 else:  # the whole line: no gaps between words where a short one's edges show
                     out.append(Hidden(line.quad, 1.0, ALL_LABEL))
             return out
-        texts = [[w.text for w in line.words] for line in lines]
-        found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
+        texts = tuple(tuple(w.text for w in line.words) for line in lines)
+        last = self._last_found
+        if last is not None and last[0] == texts:  # the same lines as the last reading (a still camera)
+            found = last[1]
+        else:
+            found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
+            self._last_found = (texts, found)
         for line, idents in zip(lines, found, strict=True):
             if not line.words or line.confidence < UNREADABLE:
                 if _may_be_text(line, short_side):
