@@ -116,8 +116,8 @@ class OcrEngine:
         chars, _ = _model_file("WARDSAFE_TEXT_DICT", "ppocrv6_tiny_dict.txt", DICT_SHA256)
         # The sessions every model runs in (no spinning idle threads: they took the cores that decoding,
         # face detection and encoding need; a corrupt or foreign file is one ConfigError).
-        self.det = make_session(det.read_bytes(), threads, "OCR detection model")
-        self.rec = make_session(rec.read_bytes(), threads, "OCR recognition model")
+        self.det = make_session(det.read_bytes(), threads, f"OCR model {det}")
+        self.rec = make_session(rec.read_bytes(), threads, f"OCR model {rec}")
         # Index 0 is CTC's blank; the dictionary follows; the last class is a space.
         self.charset = ["", *chars.read_text(encoding="utf-8").splitlines(), " "]
         self.model_sha256 = hashlib.sha256((det_sha + rec_sha).encode()).hexdigest()
