@@ -84,8 +84,8 @@ def phone_chain(samples: np.ndarray, rate: int, seed: int = 0, snr_db: float = 2
 
 def synthesise(parts: list[tuple[str, str | None]], path: Path, voice: str = "en-gb", speed: int = 150,
                gap_s: float = 0.35, phone: bool = False) -> list[Piece]:
-    """Writes ``parts`` (text, identifier kind or None), spoken by ``voice`` (see :func:`speak`), as one WAV with ``gap_s`` of silence between phrases;
-    returns where each phrase's voice lies."""
+    """Writes ``parts`` (text, identifier kind or None), spoken by ``voice`` (see :func:`speak`), as one WAV
+    with ``gap_s`` of silence between phrases; returns where each phrase's voice lies."""
     chunks: list[np.ndarray] = []
     pieces: list[Piece] = []
     rate = 22050
