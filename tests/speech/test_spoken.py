@@ -54,6 +54,14 @@ def test_names_to_hide_and_to_keep() -> None:
     assert found == [("NAME", "doctor Patel")]
 
 
+def test_a_title_word_after_the_or_your_is_a_role() -> None:
+    # "the nurse looking after you" names nobody; "nurse Patel" and "Doctor Williams" do
+    assert hidden("I am the nurse looking after you today") == []
+    assert hidden("your doctor said so") == []
+    assert hidden("ask nurse Patel and the Doctor Williams") == [("NAME", "nurse Patel"),
+                                                                  ("NAME", "Doctor Williams")]
+
+
 def test_misheard_forms_still_hide() -> None:
     # Whisper on synthetic speech: "no" and "low" for "oh", "on" for "of", an unknown first name
     assert hidden("is. No 7 7 double low. 9 double 1, 2, 3, 4. We will") == [

@@ -375,6 +375,10 @@ _FUNCTION_WORDS = STOP_WORDS | frozenset(
 )
 
 
+# Words before a title word that make it a role ("the nurse", "your doctor") rather than a form of address.
+_DETERMINERS = frozenset("the a an your my his her our their this that".split())
+
+
 def titled_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[int, int]]:
     """Words named by a spoken title ("Mrs Okafor", "doctor Patel", "Sister Mary Jones"), title included,
     whatever their case (speech recognisers do not always capitalise a name they do not know)."""
@@ -382,6 +386,8 @@ def titled_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[
     for n, phrase in enumerate(window[:-1]):
         if _core(phrase.text).rstrip(".") not in TITLES:
             continue
+        if phrase.text.strip()[:1].islower() and n > 0 and _core(window[n - 1].text) in _DETERMINERS:
+            continue  # "the nurse looking after you", "your doctor said": a role, not a title before a name
         nxt = window[n + 1]
         core = _core(nxt.text)
         if nxt.digits or not core.isalpha() or core in _FUNCTION_WORDS or core in TITLES:
