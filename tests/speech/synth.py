@@ -1,4 +1,4 @@
-"""Speech to test with: espeak-ng phrase by phrase (so each phrase's place is known), an optional phone
+"""Speech to test with: espeak-ng or flite phrase by phrase (so each phrase's place is known), an optional phone
 chain (300-3400 Hz band, 8 kHz, noise), and the checks a listener makes (is this stretch a 1 kHz tone,
 silence, or the very samples that went in?). Shared by tests/speech and bench/speech.py."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,11 @@ import av
 import numpy as np
 
 ESPEAK = shutil.which("espeak-ng")
+FLITE = shutil.which("flite")
+# A voice named "flite:NAME" is one of flite's (slt, rms, awb, kal16: 16 kHz); any other name is espeak-ng's.
+# espeak-ng's formant voice carries much of its consonants above 3.4 kHz, which a phone band removes; flite's
+# voices are built from recorded speech (slt: statistical parametric; kal16: diphones), closer to a person.
+FLITE_PREFIX = "flite:"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,25 @@ def espeak(text: str, voice: str = "en-gb", speed: int = 150) -> tuple[np.ndarra
                          check=True).stdout
     with wave.open(io.BytesIO(wav)) as reader:
         return np.frombuffer(reader.readframes(reader.getnframes()), np.int16).copy(), reader.getframerate()
+
+
+def flite(text: str, voice: str = "slt", speed: int = 150) -> tuple[np.ndarray, int]:
+    """``text`` spoken by flite's ``voice``: int16 mono samples and their rate. ``speed`` is in words per
+    minute as for espeak-ng, 150 being flite's own pace (duration_stretch 1)."""
+    assert FLITE is not None, "flite is not installed (make setup installs it)"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "speech.wav"
+        subprocess.run([FLITE, "-voice", voice, "--setf", f"duration_stretch={150 / speed:.3f}", "-t", text,
+                        "-o", str(path)], capture_output=True, check=True)
+        with wave.open(str(path)) as reader:
+            return np.frombuffer(reader.readframes(reader.getnframes()), np.int16).copy(), reader.getframerate()
+
+
+def speak(text: str, voice: str = "en-gb", speed: int = 150) -> tuple[np.ndarray, int]:
+    """``text`` spoken by ``voice`` (an espeak-ng voice, or "flite:NAME"): int16 mono samples and their rate."""
+    if voice.startswith(FLITE_PREFIX):
+        return flite(text, voice[len(FLITE_PREFIX):], speed)
+    return espeak(text, voice, speed)
 
 
 def _voiced(samples: np.ndarray) -> tuple[int, int]:
@@ -59,14 +84,14 @@ def phone_chain(samples: np.ndarray, rate: int, seed: int = 0, snr_db: float = 2
 
 def synthesise(parts: list[tuple[str, str | None]], path: Path, voice: str = "en-gb", speed: int = 150,
                gap_s: float = 0.35, phone: bool = False) -> list[Piece]:
-    """Writes ``parts`` (text, identifier kind or None) as one WAV with ``gap_s`` of silence between phrases;
-    returns where each phrase's voice lies."""
+    """Writes ``parts`` (text, identifier kind or None), spoken by ``voice`` (see :func:`speak`), as one WAV
+    with ``gap_s`` of silence between phrases; returns where each phrase's voice lies."""
     chunks: list[np.ndarray] = []
     pieces: list[Piece] = []
     rate = 22050
     pos = 0
     for text, kind in parts:
-        samples, rate = espeak(text, voice, speed)
+        samples, rate = speak(text, voice, speed)
         a, b = _voiced(samples)
         pieces.append(Piece(text, kind, (pos + a) / rate, (pos + b) / rate))
         chunks.append(samples)

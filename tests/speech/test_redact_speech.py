@@ -7,8 +7,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 from tests.speech.conftest import FIXTURES, wardsafe
-from tests.speech.synth import Piece, decode, hidden_share, read_wav
+from tests.speech.synth import FLITE, Piece, decode, hidden_share, read_wav, synthesise
 
 
 def _changed_ranges(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -121,3 +122,26 @@ def _video_with_sound(wav: Path, path: Path, seconds: float) -> None:
         for stream in (audio, video):
             for packet in stream.encode(None):
                 out.mux(packet)
+
+
+def test_a_second_synthesiser_through_a_phone_line_has_its_name_and_date_hidden(tmp_path: Path) -> None:
+    # flite's slt voice (built from a recorded speaker), band-limited to 300-3400 Hz, 8 kHz, white noise at
+    # 20 dB: Whisper hears the name as "there Thompson" (unsure), found after the cue "my name is"
+    if FLITE is None:
+        pytest.fail("flite is not installed: `make setup` installs it (Makefile DEBS)")
+    source = tmp_path / "phone.wav"
+    pieces = synthesise([("Hello, I am the nurse looking after you today, my name is", None),
+                         ("Sarah Thompson", "NAME"), ("and what is your date of birth", None),
+                         ("second of July nineteen forty eight", "DATE_OF_BIRTH"),
+                         ("lovely, we will start the treatment shortly", None)], source, "flite:slt", phone=True)
+    out = tmp_path / "phone.redacted.wav"
+    run = wardsafe("redact", str(source), "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    before, rate = read_wav(source)
+    after, _ = read_wav(out)
+    for piece in pieces:
+        if piece.kind is not None:
+            assert hidden_share(before[:, 0], after[:, 0], rate, piece) >= 0.95, piece.text
+    first = pieces[0]
+    a, b = int(first.start_s * rate), int(first.end_s * rate)
+    assert (before[a:b] == after[a:b]).mean() > 0.8  # the nurse's introduction is left as it was said

@@ -54,6 +54,14 @@ def test_names_to_hide_and_to_keep() -> None:
     assert found == [("NAME", "doctor Patel")]
 
 
+def test_a_title_word_after_the_or_your_is_a_role() -> None:
+    # "the nurse looking after you" names nobody; "nurse Patel" and "Doctor Williams" do
+    assert hidden("I am the nurse looking after you today") == []
+    assert hidden("your doctor said so") == []
+    assert hidden("ask nurse Patel and the Doctor Williams") == [("NAME", "nurse Patel"),
+                                                                  ("NAME", "Doctor Williams")]
+
+
 def test_misheard_forms_still_hide() -> None:
     # Whisper on synthetic speech: "no" and "low" for "oh", "on" for "of", an unknown first name
     assert hidden("is. No 7 7 double low. 9 double 1, 2, 3, 4. We will") == [
@@ -78,3 +86,20 @@ def test_uncertain_words_next_to_an_identifier_are_hidden_with_it() -> None:
         [("my", 0.8), ("name", 1.0), ("is", 0.6), ("Here", 0.02), ("a", 0.15), ("conference", 0.05), ("and", 0.7),
          ("one", 0.7)])]
     assert [(f.kind, f.first, f.last) for f in find_in_speech(ws)] == [("NAME", 3, 5)]
+
+
+def test_a_name_answering_a_cue_is_hidden_however_it_was_heard() -> None:
+    # after "name is" / "your name?" / "called", the words that follow are the name when capitalised or when
+    # the recogniser was unsure of them (an unknown name comes out as odd words: "there Thompson")
+    def cued(pairs: list[tuple[str, float]]) -> list[tuple[str, str]]:
+        ws = [Word(t, i * 0.5, i * 0.5 + 0.4, p) for i, (t, p) in enumerate(pairs)]
+        return [(f.kind, " ".join(w.text for w in ws[f.first: f.last + 1])) for f in find_in_speech(ws)]
+
+    assert cued([("My", 0.99), ("name", 1.0), ("is", 1.0), ("there", 0.03), ("Thompson", 0.18), ("and", 0.53),
+                 ("what", 0.96), ("is", 0.98), ("your", 0.97), ("date", 0.8)]) == [("NAME", "there Thompson")]
+    assert cued([("check", 0.99), ("your", 0.99), ("name?", 1.0), ("Marguerite", 0.77), ("events?", 0.43),
+                 ("And", 0.8), ("your", 0.94)]) == [("NAME", "Marguerite events?")]
+    # ordinary words after the cue, said clearly, are left alone
+    assert cued([("the", 0.9), ("name", 0.9), ("is", 0.9), ("on", 0.9), ("the", 0.9), ("letter.", 0.9)]) == []
+    assert cued([("your", 0.9), ("name,", 0.9), ("please.", 0.9), ("Thank", 0.9), ("you.", 0.9)]) == []
+    assert cued([("it", 0.9), ("is", 0.9), ("called", 0.9), ("the", 0.9), ("day", 0.9), ("room.", 0.9)]) == []

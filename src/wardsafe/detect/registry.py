@@ -31,7 +31,9 @@ def build_speech_detector(options: RedactOptions) -> WhisperSpeech:
     """The speech detector (Whisper, loaded once per process) with the run's names to hide and to keep;
     also what ``wardsafe transcribe`` uses on its own."""
     from wardsafe.detect.speech import WhisperSpeech, load_speech_model
+    from wardsafe.identifiers import get_analyzer
 
+    get_analyzer()  # the name model that matching uses loads here too, before any file is touched
     return WhisperSpeech(load_speech_model(), options.hide_names, options.keep_names)
 
 

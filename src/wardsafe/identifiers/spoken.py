@@ -300,7 +300,7 @@ def find_in_speech(
             if touched:
                 found.add(Finding(str(ident.type), window[touched[0]].first, window[touched[-1]].last))
                 claimed.update(touched)
-        for first, last in titled_names(words, window):
+        for first, last in [*titled_names(words, window), *answered_names(words, window)]:
             if not kept.parts or not all(_core(w.text).rstrip(".") in kept.parts | TITLES
                                          for w in words[first: last + 1]):
                 found.add(Finding(str(IdentifierType.NAME), first, last))
@@ -375,6 +375,10 @@ _FUNCTION_WORDS = STOP_WORDS | frozenset(
 )
 
 
+# Words before a title word that make it a role ("the nurse", "your doctor") rather than a form of address.
+_DETERMINERS = frozenset("the a an your my his her our their this that".split())
+
+
 def titled_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[int, int]]:
     """Words named by a spoken title ("Mrs Okafor", "doctor Patel", "Sister Mary Jones"), title included,
     whatever their case (speech recognisers do not always capitalise a name they do not know)."""
@@ -382,6 +386,8 @@ def titled_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[
     for n, phrase in enumerate(window[:-1]):
         if _core(phrase.text).rstrip(".") not in TITLES:
             continue
+        if phrase.text.strip()[:1].islower() and n > 0 and _core(window[n - 1].text) in _DETERMINERS:
+            continue  # "the nurse looking after you", "your doctor said": a role, not a title before a name
         nxt = window[n + 1]
         core = _core(nxt.text)
         if nxt.digits or not core.isalpha() or core in _FUNCTION_WORDS or core in TITLES:
@@ -392,6 +398,49 @@ def titled_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[
             if after.text[:1].isupper() and _core(after.text).isalpha() and _core(after.text) not in _FUNCTION_WORDS:
                 last = after.last
         out.append((phrase.first, last))
+    return out
+
+
+# Words after which a name is said: "my name is ...", "can I check your name? ...", "a patient called ...".
+_NAME_CUES = frozenset(("name", "name's", "names", "named", "called"))
+# A cue word "name" counts when the name follows it at once: at the end of a question or clause ("your name?",
+# "name,") or before "is" ("my name is").
+_NAME_LINKS = frozenset(("is", "was"))
+NAME_WORDS = 3  # at most this many words after a cue are taken as the name
+
+
+def answered_names(words: Sequence[Word], window: Sequence[Phrase]) -> list[tuple[int, int]]:
+    """Names said right after a cue ("my name is there Thompson", "your name? Marguerite events?"): up to
+    ``NAME_WORDS`` following words that are capitalised (not common words) or that the recogniser was unsure
+    of, which is how an unknown name comes out of it; a common short word only on the way to another."""
+    out: list[tuple[int, int]] = []
+    for n, phrase in enumerate(window[:-1]):
+        core = _core(phrase.text)
+        if core not in _NAME_CUES:
+            continue
+        k = n + 1
+        ends_clause = phrase.text.rstrip()[-1:] in "?,:.;"
+        if core in ("name", "names") and not ends_clause:
+            if _core(window[k].text) not in _NAME_LINKS or window[k].text.rstrip()[-1:] in "?.":
+                continue
+            k += 1
+        last = None
+        for m in range(k, min(k + NAME_WORDS, len(window))):
+            nxt = window[m]
+            text = nxt.text.strip()
+            word_core = _core(text)
+            if nxt.digits or nxt.date or not word_core.replace("'", "").isalpha():
+                break
+            capital = text[:1].isupper() and word_core not in _FUNCTION_WORDS and word_core != "i"
+            unsure = _unsure(words[nxt.first])
+            if not capital and not unsure:
+                break
+            if word_core not in _FUNCTION_WORDS:
+                last = nxt.last
+            if text.rstrip()[-1:] in ".?!" and m > k:
+                break  # the sentence ends: what follows is not the name
+        if last is not None:
+            out.append((window[k].first, last))
     return out
 
 
