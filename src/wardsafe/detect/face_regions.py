@@ -77,6 +77,7 @@ class FaceRegions(RegionDetector):
     shape = "ellipse"
     confirm_score = DEFAULT_THRESHOLD
     established_score = CLOSE_UP_MIN_SCORE
+    follows_appearance = True
 
     def __init__(
         self, photos: FaceDetector, precision: str = "float", threshold: float | None = None, long_side: int = 960,
@@ -256,6 +257,7 @@ class SmallFaces(RegionDetector):
     shape = "ellipse"
     confirm_score = DEFAULT_THRESHOLD
     established_score = CLOSE_UP_MIN_SCORE
+    follows_appearance = True
 
     def __init__(self, faces: FaceRegions) -> None:
         self.faces = faces

@@ -134,6 +134,10 @@ class RegionDetector(ABC):
     # What it finds stays where it is in the scene (writing), so between detections the engine carries its
     # tracks with the camera's motion (wardsafe.redact.camera_motion) rather than only along their own.
     fixed_in_scene: bool = False
+    # When a key frame misses an established track even on looking again, the engine looks for the thing's
+    # last detected look near where the track expects it (wardsafe.redact.follow): a head stays a head
+    # while its face is turned or covered. Not for writing, which camera motion carries instead.
+    follows_appearance: bool = False
 
     def period(self, width: int, height: int) -> int:
         """Key frames between two looks at the same spot of a ``width`` x ``height`` video.

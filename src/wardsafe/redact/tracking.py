@@ -27,6 +27,12 @@ from wardsafe.redact.camera_motion import CameraPath
 # as another appears near it. Between them the face is hidden as if the track had ended and a new one
 # started too, besides the interpolated box: uncertain means hide.
 WEAK_LINK_IOU = 0.3
+# A detection scoring SCORE_JUMP times more, or less, than the median of its track's last RECENT detections
+# is another thing, not the track's (see _same_thing). On the 720p make_clip clip a track of texture scoring
+# 0.06-0.13 took a face passing at 0.81, and a face's track (0.7-0.8) the texture it uncovered (0.07): each
+# then joined the wrong person, and a kept face was hidden under them.
+SCORE_JUMP = 5.0
+RECENT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,11 @@ class Track:
                 boxes.append(_moved(sb, after, frame - b.frame))
         return [self.in_frame(box, frame) for box in boxes]
 
+    def recent_score(self) -> float | None:
+        """Median score of the last few detections (followed places, scoring 0, left out); None before any."""
+        recent = [o.score for o in self.observations[-RECENT * 2:] if o.score > 0.0][-RECENT:]
+        return float(np.median(recent)) if recent else None
+
     def scene_box(self, obs: Observation) -> Box:
         """``obs``'s box in scene coordinates (its frame's camera offset taken off); the box itself without
         a camera path."""
@@ -156,6 +167,19 @@ class Track:
         """Where the track's thing is on ``frame`` if it has not moved since its last detection (moved only by
         the camera, for a track that follows it)."""
         return self.in_frame(self.scene_box(self.observations[-1]), frame)
+
+
+def _same_thing(level: float | None, score: float) -> bool:
+    """Whether a detection scoring ``score`` may continue a track whose recent detections scored ``level``.
+
+    Not when the scores differ by SCORE_JUMP times or more: a track of texture does not become a face that
+    passes over it, nor a face's track the texture it leaves behind (the detection starts a track of its
+    own; both stay hidden, and people are joined from clean tracks). A place the engine followed by
+    appearance (score 0, see wardsafe.redact.follow) is no detection and always may.
+    """
+    if level is None or score <= 0.0:
+        return True
+    return level / SCORE_JUMP < score < level * SCORE_JUMP
 
 
 def _shifted(box: Box, shift: np.ndarray) -> Box:
@@ -217,7 +241,10 @@ class Tracker:
             # A face may stop or turn back between key frames (a person walks to a bed and returns): where
             # it was last seen is the other hypothesis beside where its motion would take it.
             last = track.stayed(frame)
-            for di, (box, _score) in enumerate(detections):
+            level = track.recent_score()
+            for di, (box, score) in enumerate(detections):
+                if not _same_thing(level, score):
+                    continue
                 cost = min(match_cost(predicted, box), match_cost(last, box))
                 if cost < 1.0:
                     pairs.append((cost, ti, di))
@@ -243,10 +270,22 @@ class Tracker:
         The video pipeline looks for these faces again, closer up: a face the detector has found
         before but misses now is usually still there, only small or turned.
         """
+        return [box for _, box in self.missed_tracks(frame, detections, min_detections, min_score, kind)]
+
+    def missed_tracks(
+        self, frame: int, detections: list[tuple[Box, float]], min_detections: int = 2, min_score: float = 0.0,
+        kind: str = "face",
+    ) -> list[tuple[Track, Box]]:
+        """Like :meth:`missed`, with each track beside its predicted box."""
         matched = {ti for ti, _ in self._match(frame, detections, kind)}
-        return [self.predicted(t, frame) for ti, t in enumerate(self._active)
+        return [(t, self.predicted(t, frame)) for ti, t in enumerate(self._active)
                 if t.kind == kind and ti not in matched
                 and len(t.observations) >= min_detections and t.best.score >= min_score]
+
+    @property
+    def open_ids(self) -> set[int]:
+        """Ids of the tracks still open (that a later detection may continue)."""
+        return {t.id for t in self._active}
 
     def update(
         self, frame: int, detections: list[tuple[Box, float]], kind: str = "face",

@@ -23,6 +23,7 @@ from wardsafe.media.video import AudioEdit, VideoReader, VideoWriter, YuvFrame
 from wardsafe.redact.appearance import AppearanceBook
 from wardsafe.redact.camera_motion import CameraPath
 from wardsafe.redact.cuts import CUT_KIND, cut_regions
+from wardsafe.redact.follow import Follower
 from wardsafe.redact.options import RedactOptions
 from wardsafe.redact.render import boxes_to_hide, hide_on_frame, regions_for, spare_kept
 from wardsafe.redact.result import Recording, RedactionResult, Thumbnail
@@ -75,6 +76,7 @@ def redact_video(
     # The camera's motion, frame by frame, for detectors whose finds stay put in the scene (see the seam).
     fixed_kinds = frozenset(d.kind for d in detectors if d.fixed_in_scene)
     camera = CameraPath() if fixed_kinds else None
+    follower = Follower()  # finds lost heads by their last look (detectors with follows_appearance)
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
@@ -115,6 +117,12 @@ def redact_video(
                             found += [(d.box, d.score) for d in again]
                             labels += [d.label for d in again]
                             timings["look_again_s"] += time.perf_counter() - t0
+                        if detector.follows_appearance and missed:
+                            still = tracker.missed_tracks(key.index, found, min_score=detector.established_score,
+                                                          kind=kind)
+                            followed = follower.follow(key, still, [box for box, _ in found])
+                            found += followed
+                            labels += [None] * len(followed)
                         updates.append((kind, found, labels))
                 if key.index in recording:  # a key frame looked at again at the end (see below): one entry
                     earlier_cut, earlier = recording[key.index]
@@ -123,6 +131,11 @@ def redact_video(
                     recording[key.index] = (cut, updates)
                 for kind, found, labels in updates:
                     tracker.update(key.index, found, kind, labels)
+                if replay is None:
+                    for detector in detectors:
+                        if detector.follows_appearance:
+                            follower.remember(tracker.tracks, key, detector.kind, detector.established_score)
+                    follower.forget(tracker.open_ids)
                 if appearances is not None:
                     appearances.observe(tracker.tracks, key)
                 if want_thumbnails:
