@@ -32,6 +32,7 @@ WEAK_LINK_IOU = 0.3
 # 0.06-0.13 took a face passing at 0.81, and a face's track (0.7-0.8) the texture it uncovered (0.07): each
 # then joined the wrong person, and a kept face was hidden under them.
 SCORE_JUMP = 5.0
+SCORE_DROP = 5.0
 RECENT = 3
 
 
@@ -179,7 +180,7 @@ def _same_thing(level: float | None, score: float) -> bool:
     """
     if level is None or score <= 0.0:
         return True
-    return level / SCORE_JUMP < score < level * SCORE_JUMP
+    return level / SCORE_DROP < score < level * SCORE_JUMP
 
 
 def _shifted(box: Box, shift: np.ndarray) -> Box:
