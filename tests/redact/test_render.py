@@ -78,3 +78,27 @@ def test_text_naming_no_identifier_centred_on_a_kept_face_is_that_face() -> None
     # The unreadable "line" and a plain "word" (--text all) read off the kept face are left; a name read
     # there, and unreadable text elsewhere, go.
     assert [tid for tid, _ in hidden] == [3, 4]
+
+
+def test_text_naming_no_identifier_over_a_kept_face_is_not_hidden_again_there() -> None:
+    from wardsafe.detect.seam import UNREADABLE_LABEL
+    from wardsafe.redact.tracking import Observation, Track
+
+    rgb = read_image(FIXTURES / "photo.png")
+    kept = _box(*TRUTH[0])
+    x0, y0, x1, y1 = kept
+    # an unreadable "line" much larger than the face, not centred on it (so it is hidden), and a name
+    big = (x0 - 10, y0 - 10, x1 + 3 * (x1 - x0), y1 + 10)
+    texture = Track(id=2, observations=[Observation(0, big, 1.0, UNREADABLE_LABEL)], kind="text")
+    name = Track(id=3, observations=[Observation(0, (x0, y0, x1, (y0 + y1) / 2), 1.0, "NAME")], kind="text")
+    tracks = {2: texture, 3: name}
+    restore, again = spare_kept([kept], [(2, big)], rgb.shape[1], rgb.shape[0], tracks.__getitem__)
+    spared = rgb.copy()
+    region = (int(big[0]), int(big[1]), int(big[2]), int(big[3]))
+    hide_shaped(spared, [(region, "text")], "blur", restore=restore, again=again)
+    assert not destroyed(_crop(rgb, kept), _crop(spared, kept)), "the kept face is given back"
+    beside = (x1 + 5, y0, big[2] - 5, y1)
+    assert destroyed(_crop(rgb, beside), _crop(spared, beside)), "the text beside it stays hidden"
+    _, again = spare_kept([kept], [(3, name.observations[0].box)], rgb.shape[1], rgb.shape[0],
+                          tracks.__getitem__)
+    assert again, "a name read over the kept face is hidden again"

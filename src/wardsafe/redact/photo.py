@@ -51,7 +51,8 @@ def redact_photo(
     if blackout:
         result.frames_hidden[CUT_KIND] = 1
     if target is not None:
-        restore, again = spare_kept([t.best.box for t in tracks if t.id in keep], boxes, frame.width, frame.height)
+        restore, again = spare_kept([t.best.box for t in tracks if t.id in keep], boxes, frame.width, frame.height,
+                                   by_id.__getitem__)
         hide_shaped(frame.rgb, regions, options.filter, restore=restore, again=again)
         for x0, y0, x1, y1 in blackout:  # parts cut on request, over everything
             frame.rgb[y0:y1, x0:x1] = 0

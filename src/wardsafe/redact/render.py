@@ -64,7 +64,7 @@ def boxes_to_hide(
 
 def _no_identifier(track: Track) -> bool:
     """Whether no reading of a text track named an identifier (each was unreadable, or plain text)."""
-    return all(o.label in (UNREADABLE_LABEL, ALL_LABEL) for o in track.observations)
+    return track.kind != FACE and all(o.label in (UNREADABLE_LABEL, ALL_LABEL) for o in track.observations)
 
 
 def _grown(box: Box, fraction: float) -> Box:
@@ -98,7 +98,8 @@ def regions_for(
 
 
 def spare_kept(
-    kept: list[Box], hidden: list[tuple[int, Box]], width: int, height: int
+    kept: list[Box], hidden: list[tuple[int, Box]], width: int, height: int,
+    track: Callable[[int], Track] | None = None,
 ) -> tuple[list[Region], list[ShapedRegion]]:
     """What to give back to faces the user kept, after the others were hidden around them.
 
@@ -106,10 +107,14 @@ def spare_kept(
     beside it. The kept face's box is restored (the first list); but wherever a hidden neighbour's own
     face (its box less ``CORE_INSET``) lies on a kept face, it is hidden again afterwards (the second
     list): a kept face is not covered by a neighbour's blur unless the neighbour's face lies under it.
+    Text that names no identifier (``track`` tells which) is not hidden again there: over a kept face it
+    is that face's own texture, read as an unreadable line (a name read there is hidden again).
     """
     restore = [r for r in (clip_region(box, width, height) for box in kept) if r[2] > r[0] and r[3] > r[1]]
     again: list[ShapedRegion] = []
-    for _tid, box in hidden:
+    for tid, box in hidden:
+        if track is not None and _no_identifier(track(tid)):
+            continue
         # A detector's face box has a margin around the features; its core is the face itself.
         core = _grown(box, -CORE_INSET)
         if any(_overlap(core, k) and not _in_front(k, box) for k in kept):

@@ -153,7 +153,7 @@ def redact_video(
                 if boxes or blackout:
                     regions = regions_for(boxes, tracker.track, detectors, stride, frame.width, frame.height)
                     restore, again = spare_kept([b for tid, b in present if tid in keep], boxes, frame.width,
-                                                frame.height)
+                                                frame.height, tracker.track)
                     hidden = hiding.submit(hide_on_frame, frame, regions, options.filter, restore, again, blackout)
                 written.append(encoding.submit(_write_when_hidden, writer, frame, hidden))
                 # a failed write surfaces here, and decoding never runs more than WRITES_AHEAD frames ahead
