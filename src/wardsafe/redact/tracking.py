@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wardsafe.detect.boxes import Box, area, iou, match_cost
+from wardsafe.detect.boxes import Box, area, iou, match_costs
 from wardsafe.redact.camera_motion import CameraPath
 
 # Two successive detections of a track that overlap less than this (after allowing for the track's
@@ -28,11 +28,10 @@ from wardsafe.redact.camera_motion import CameraPath
 # started too, besides the interpolated box: uncertain means hide.
 WEAK_LINK_IOU = 0.3
 # A detection scoring SCORE_JUMP times more, or less, than the median of its track's last RECENT detections
-# is another thing, not the track's (see _same_thing). On the 720p make_clip clip a track of texture scoring
+# is another thing, not the track's (see Tracker._match). On the 720p make_clip clip a track of texture scoring
 # 0.06-0.13 took a face passing at 0.81, and a face's track (0.7-0.8) the texture it uncovered (0.07): each
 # then joined the wrong person, and a kept face was hidden under them.
 SCORE_JUMP = 5.0
-SCORE_DROP = 5.0
 RECENT = 3
 
 
@@ -170,19 +169,6 @@ class Track:
         return self.in_frame(self.scene_box(self.observations[-1]), frame)
 
 
-def _same_thing(level: float | None, score: float) -> bool:
-    """Whether a detection scoring ``score`` may continue a track whose recent detections scored ``level``.
-
-    Not when the scores differ by SCORE_JUMP times or more: a track of texture does not become a face that
-    passes over it, nor a face's track the texture it leaves behind (the detection starts a track of its
-    own; both stay hidden, and people are joined from clean tracks). A place the engine followed by
-    appearance (score 0, see wardsafe.redact.follow) is no detection and always may.
-    """
-    if level is None or score <= 0.0:
-        return True
-    return level / SCORE_DROP < score < level * SCORE_JUMP
-
-
 def _shifted(box: Box, shift: np.ndarray) -> Box:
     dx, dy = float(shift[0]), float(shift[1])
     return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
@@ -234,21 +220,26 @@ class Tracker:
 
     def _match(self, frame: int, detections: list[tuple[Box, float]], kind: str) -> list[tuple[int, int]]:
         """Greedy best-first pairs (open track index, detection index), within one kind."""
-        pairs = []
-        for ti, track in enumerate(self._active):
-            if track.kind != kind:
-                continue
-            predicted = self.predicted(track, frame)
-            # A face may stop or turn back between key frames (a person walks to a bed and returns): where
-            # it was last seen is the other hypothesis beside where its motion would take it.
-            last = track.stayed(frame)
-            level = track.recent_score()
-            for di, (box, score) in enumerate(detections):
-                if not _same_thing(level, score):
-                    continue
-                cost = min(match_cost(predicted, box), match_cost(last, box))
-                if cost < 1.0:
-                    pairs.append((cost, ti, di))
+        candidates = [(ti, track) for ti, track in enumerate(self._active) if track.kind == kind]
+        if not candidates or not detections:
+            return []
+        # A face may stop or turn back between key frames (a person walks to a bed and returns): where it was
+        # last seen is the other hypothesis beside where its motion would take it.
+        predicted = np.asarray([self.predicted(t, frame) for _, t in candidates], np.float64)
+        last = np.asarray([t.stayed(frame) for _, t in candidates], np.float64)
+        boxes = np.asarray([box for box, _ in detections], np.float64)
+        costs = np.minimum(match_costs(predicted, boxes), match_costs(last, boxes))
+        # A detection scoring SCORE_JUMP times more or less than a track's recent ones does not continue it: a
+        # track of texture does not become a face that passes over it, nor a face's track the texture it leaves
+        # behind (the detection starts a track of its own; both stay hidden, and people are joined from clean
+        # tracks). A track with no score yet, or a place the engine followed by appearance (score 0, see
+        # wardsafe.redact.follow: no detection), always may.
+        levels = np.asarray([[np.nan if (lv := t.recent_score()) is None else lv] for _, t in candidates])
+        scores = np.asarray([[score for _, score in detections]], np.float64)
+        differ = ~np.isnan(levels) & (scores > 0.0) & ~((levels / SCORE_JUMP < scores) & (scores < levels * SCORE_JUMP))
+        costs[differ] = 9.0
+        rows, cols = np.nonzero(costs < 1.0)
+        pairs = [(float(costs[r, c]), candidates[r][0], int(c)) for r, c in zip(rows, cols, strict=True)]
         pairs.sort()
         used_tracks: set[int] = set()
         used_dets: set[int] = set()
