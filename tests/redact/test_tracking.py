@@ -95,3 +95,16 @@ def test_any_steady_face_is_covered_on_every_frame_of_its_life(speed, start, len
         assert boxes, f"frame {frame} uncovered"
         x_true = 300 + speed * frame
         assert any(b[0] - 1e-6 <= x_true and x_true + 40 <= b[2] + 1e-6 for _, b in boxes)
+
+
+def test_the_motion_a_frame_is_hidden_with_does_not_change_with_later_detections() -> None:
+    # A frame's hidden region is grown by its track's motion there; frames are written while detection runs
+    # ahead on another thread, so that motion must not depend on how far detection has got.
+    tracker = Tracker(pad=4, max_gap=30)
+    for frame in (0, 5, 10):
+        tracker.update(frame, [(box_at(10 + 2 * frame), 0.9)])
+    track = tracker.tracks[0]
+    before = track.velocity_at(7).tolist()
+    tracker.update(15, [(box_at(10 + 2 * 10 + 30), 0.9)])  # it speeds up after frame 10
+    assert track.velocity_at(7).tolist() == before == [2.0, 0.0, 2.0, 0.0]
+    assert track.velocity_at(12).tolist() == [6.0, 0.0, 6.0, 0.0]

@@ -74,12 +74,12 @@ def _grown(box: Box, fraction: float) -> Box:
 
 def regions_for(
     boxes: list[tuple[int, Box]], track: Callable[[int], Track], detectors: Detectors, stride: int,
-    width: int, height: int,
+    width: int, height: int, frame: int,
 ) -> list[ShapedRegion]:
     """Regions to hide for tracked boxes, each grown by how far its track moves between key frames.
 
     Each track's detector says what to hide around its box (a face's whole head, a word's rectangle)
-    and in which shape.
+    and in which shape. ``frame`` is the frame the boxes are on (its motion there is the track's).
     """
     regions: list[ShapedRegion] = []
     for track_id, (x0, y0, x1, y1) in boxes:
@@ -89,7 +89,7 @@ def regions_for(
         # drifts from it by a fraction of its motion over one key-frame interval. Half that motion,
         # capped at 15% of the box, covered every face of the benchmark clips (bench/faces.py) while
         # hiding half as much background as growing by the whole motion.
-        motion = float(np.abs(t.velocity(at_end=True)).max()) * stride
+        motion = float(np.abs(t.velocity_at(frame)).max()) * stride
         margin = min(MOTION_MARGIN * motion, MAX_MOTION_MARGIN * max(x1 - x0, y1 - y0))
         region = detector.region((x0 - margin, y0 - margin, x1 + margin, y1 + margin), width, height)
         if region[2] > region[0] and region[3] > region[1]:

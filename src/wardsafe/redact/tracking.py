@@ -14,6 +14,7 @@ however far apart they are.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -87,6 +88,20 @@ class Track:
             return np.zeros(4)
         a, b = (self.observations[-2], self.observations[-1]) if at_end else self.observations[:2]
         return _velocity(a, b)
+
+    def velocity_at(self, frame: int) -> np.ndarray:
+        """Per-frame motion of the box corners around ``frame``: between the detections either side of it (the
+        first or last two outside the track; zeros with one).
+
+        It depends only on detections up to the first after ``frame``, all known when ``frame`` is written
+        (see :meth:`Tracker.boxes_at`), so a frame is hidden alike on every run however the threads ran.
+        """
+        obs = self.observations
+        if len(obs) < 2:
+            return np.zeros(4)
+        n = bisect_right([o.frame for o in obs], frame)
+        n = min(max(n, 1), len(obs) - 1)
+        return _velocity(obs[n - 1], obs[n])
 
     def span(self, pad: int) -> tuple[int, int]:
         """First and last frame the face is hidden on (before clipping to the video's length)."""

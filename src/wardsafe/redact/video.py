@@ -151,7 +151,8 @@ def redact_video(
             if writer is not None:
                 hidden = None
                 if boxes or blackout:
-                    regions = regions_for(boxes, tracker.track, detectors, stride, frame.width, frame.height)
+                    regions = regions_for(boxes, tracker.track, detectors, stride, frame.width, frame.height,
+                                          frame.index)
                     restore, again = spare_kept([b for tid, b in present if tid in keep], boxes, frame.width,
                                                 frame.height, tracker.track)
                     hidden = hiding.submit(hide_on_frame, frame, regions, options.filter, restore, again, blackout)
