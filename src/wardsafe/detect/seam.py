@@ -57,6 +57,10 @@ class Frame(Protocol):
         """The whole frame as RGB (H x W x 3 uint8), scaled to ``width`` x ``height``."""
         ...
 
+    def small_grey(self, width: int, height: int) -> np.ndarray:
+        """The whole frame as grey (H x W uint8), scaled to ``width`` x ``height``."""
+        ...
+
     def rgb_crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         """RGB pixels of a rectangle at full resolution; each corner coordinate is rounded down to even.
 
@@ -93,6 +97,13 @@ class RgbFrame:
 
         shrink = width * height < self.width * self.height
         return cv2.resize(self.rgb, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+    def small_grey(self, width: int, height: int) -> np.ndarray:
+        """The photo scaled to ``width`` x ``height``, grey."""
+        import cv2
+
+        grey: np.ndarray = cv2.cvtColor(np.ascontiguousarray(self.small_rgb(width, height)), cv2.COLOR_RGB2GRAY)
+        return grey
 
     def rgb_crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         """A view of the rectangle, corners rounded down to even as on video frames (clipped to the photo)."""

@@ -65,7 +65,7 @@ class CameraPath:
             raise ValueError(f"camera path expects frame {len(self._offsets)}, got {frame.index}")
         scale = min(1.0, SMALL_SIDE / max(frame.width, frame.height))
         w, h = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
-        grey = cv2.cvtColor(frame.small_rgb(w, h), cv2.COLOR_RGB2GRAY)
+        grey = frame.small_grey(w, h)
         last = self._offsets[-1] if self._offsets else np.zeros(2)
         shift = None
         if self._anchor is not None and self._anchor.shape == grey.shape:
