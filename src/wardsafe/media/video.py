@@ -88,24 +88,22 @@ class YuvFrame:
 
     def small_rgb(self, width: int, height: int) -> np.ndarray:
         """An upright RGB copy scaled to ``width`` x ``height`` (upright sizes), for detection."""
-        if self.rotation in (90, 270):
-            width, height = height, width
-        with self._lock:
-            rgb: np.ndarray = self.source.reformat(width=width, height=height, format="rgb24").to_ndarray()
-        if self.rotation:
-            rgb = np.ascontiguousarray(np.rot90(rgb, self.rotation // 90))
-        return rgb
+        return self._small(width, height, "rgb24")
 
     def small_grey(self, width: int, height: int) -> np.ndarray:
         """An upright grey copy scaled to ``width`` x ``height`` (upright sizes): the luma plane scaled, half the
         cost of an RGB copy made grey (the camera's motion is measured on one of every frame)."""
+        return self._small(width, height, "gray")
+
+    def _small(self, width: int, height: int, pixel_format: str) -> np.ndarray:
+        """The decoded frame scaled to upright ``width`` x ``height`` in ``pixel_format``, then turned upright."""
         if self.rotation in (90, 270):
             width, height = height, width
         with self._lock:
-            grey: np.ndarray = self.source.reformat(width=width, height=height, format="gray").to_ndarray()
+            pixels: np.ndarray = self.source.reformat(width=width, height=height, format=pixel_format).to_ndarray()
         if self.rotation:
-            grey = np.ascontiguousarray(np.rot90(grey, self.rotation // 90))
-        return grey
+            pixels = np.ascontiguousarray(np.rot90(pixels, self.rotation // 90))
+        return pixels
 
     def rgb_crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         """Upright RGB pixels of the rectangle (x0, y0)-(x1, y1) at full resolution (even-aligned)."""
