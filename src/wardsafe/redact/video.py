@@ -77,6 +77,8 @@ def redact_video(
     fixed_kinds = frozenset(d.kind for d in detectors if d.fixed_in_scene)
     camera = CameraPath() if fixed_kinds else None
     follower = Follower()  # finds lost heads by their last look (detectors with follows_appearance)
+    # each kind once (two face detectors share "face"), with the score a look must come from
+    followed_kinds = {d.kind: d.established_score for d in detectors if d.follows_appearance}
     with (
         VideoReader(source) as reader,
         ThreadPoolExecutor(max_workers=1) as detecting,
@@ -132,9 +134,8 @@ def redact_video(
                 for kind, found, labels in updates:
                     tracker.update(key.index, found, kind, labels)
                 if replay is None:
-                    for detector in detectors:
-                        if detector.follows_appearance:
-                            follower.remember(tracker.tracks, key, detector.kind, detector.established_score)
+                    for kind, min_score in followed_kinds.items():
+                        follower.remember(tracker.tracks, key, kind, min_score)
                     follower.forget(tracker.open_ids)
                 if appearances is not None:
                     appearances.observe(tracker.tracks, key)
