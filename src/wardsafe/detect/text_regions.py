@@ -206,7 +206,12 @@ class TextRegions(RegionDetector):
         out: list[Hidden] = []
         if self.mode == "all":
             for line in lines:
-                if any(self._kept_word(w.text) for w in line.words):
+                if not line.words or line.confidence < UNREADABLE:
+                    # Nothing could be read: hidden only where it may be text, as in the default mode (the line
+                    # detector also finds faces and noisy walls; one such "line" covered a whole 480x180 frame).
+                    if _may_be_text(line, short_side):
+                        out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
+                elif any(self._kept_word(w.text) for w in line.words):
                     out += [Hidden(word_quad(line, k), 1.0, ALL_LABEL, padded=True)
                             for k, w in enumerate(line.words) if not self._kept_word(w.text)]
                 else:  # the whole line: no gaps between words where a short one's edges show
