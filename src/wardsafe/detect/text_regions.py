@@ -206,11 +206,9 @@ class TextRegions(RegionDetector):
         out: list[Hidden] = []
         if self.mode == "all":
             for line in lines:
-                if not line.words or line.confidence < UNREADABLE:
-                    # Nothing could be read: hidden only where it may be text, as in the default mode (the line
-                    # detector also finds faces and noisy walls; one such "line" covered a whole 480x180 frame).
-                    if _may_be_text(line, short_side):
-                        out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
+                if _unreadable(line):
+                    # as in the default mode (one such "line" covered a whole 480x180 frame)
+                    out += _hidden_unreadable(line, short_side)
                 elif any(self._kept_word(w.text) for w in line.words):
                     out += [Hidden(word_quad(line, k), 1.0, ALL_LABEL, padded=True)
                             for k, w in enumerate(line.words) if not self._kept_word(w.text)]
@@ -225,9 +223,8 @@ class TextRegions(RegionDetector):
             found = find_in_words(texts, self.hide_names, self.keep_names) if any(texts) else [[] for _ in lines]
             self._last_found = (texts, found)
         for line, idents in zip(lines, found, strict=True):
-            if not line.words or line.confidence < UNREADABLE:
-                if _may_be_text(line, short_side):
-                    out.append(Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL))
+            if _unreadable(line):
+                out += _hidden_unreadable(line, short_side)
                 continue
             labelled = False
             for k, (word, ident) in enumerate(zip(line.words, idents, strict=True)):
@@ -331,6 +328,17 @@ def _badge_cards(lines: Sequence[OcrLine], found: Sequence[Sequence[Identifier |
             # The card in the name line's own frame (a rotated badge is not its upright rectangle).
             cards.append(_hull_along(line.quad, np.vstack([line.quad, *roles]), h / 2, h / 2))
     return cards
+
+
+def _unreadable(line: OcrLine) -> bool:
+    """Whether OCR could read nothing of ``line`` it is sure of."""
+    return not line.words or line.confidence < UNREADABLE
+
+
+def _hidden_unreadable(line: OcrLine, short_side: float) -> list[Hidden]:
+    """An unreadable line, hidden whole only where it may be text (the line detector also finds faces and
+    noisy walls)."""
+    return [Hidden(line.quad, 1.0 - line.confidence, UNREADABLE_LABEL)] if _may_be_text(line, short_side) else []
 
 
 def _may_be_text(line: OcrLine, short_side: float) -> bool:
